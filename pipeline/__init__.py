@@ -1,0 +1,1 @@
+"""The pseudo-labeling side: caption nouns, the Beam job, dataset versions. Never imports trainers."""

@@ -1,0 +1,1 @@
+"""The data contracts between xpm's stages, each with a version. Imports nothing of xpm's."""

@@ -1,0 +1,44 @@
+import json
+import subprocess
+import sys
+
+from xpm.cli import COMMANDS, main
+
+
+def _xpm(*args):
+    return subprocess.run([sys.executable, "-m", "xpm.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_help_lists_every_command():
+    result = _xpm("--help")
+    assert result.returncode == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+        assert _xpm(name, "--help").returncode == 0
+
+
+def test_nouns_json(capsys):
+    assert main(["nouns", "--json", "two dogs and a teddy bear", "an idea"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        [{"lemma": "dog", "synset": "dog.n.01"}, {"lemma": "teddy bear", "synset": "teddy.n.01"}],
+        [],
+    ]
+
+
+def test_user_errors_are_one_line(tmp_path, capsys):
+    assert main(["synth", str(tmp_path / "w"), "--split", str(tmp_path / "none.json")]) == 2
+    assert "split file" in capsys.readouterr().err
+
+
+def test_synth_list_classes(capsys):
+    assert main(["synth", "--list-classes"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) >= 60 and {"name", "emoji", "category", "default_split"} <= set(rows[0])
+
+
+def test_demo_quick(tmp_path):
+    assert main(["demo", "--quick", "--out", str(tmp_path / "demo")]) == 0
+    report = (tmp_path / "demo" / "report.md").read_text()
+    assert "caption vocabulary" in report
+    assert (tmp_path / "demo" / "demo_config.yaml").is_file()

@@ -1,0 +1,51 @@
+"""The ``xpm`` command. Each subcommand lives in the package that owns the job and is imported
+only when named, so ``xpm --help`` stays fast and the packages stay apart; this dispatcher is
+the one module that knows them all."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from schemas.split import SplitError
+from xpm.config import ConfigError
+from xpm.resources.errors import MissingResourceError
+
+# name -> module with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
+COMMANDS = {
+    "synth": "xpm.synth.cli",
+    "nouns": "pipeline.nouns.cli",
+    "embed": "xpm.text.cli",
+    "demo": "xpm.demo",
+}
+
+# Errors whose message already says what is wrong and what to do: shown without a traceback.
+USER_ERRORS = (ConfigError, SplitError, MissingResourceError, FileNotFoundError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xpm", description="Open-vocabulary instance segmentation from captioned images (XPM)."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except USER_ERRORS as error:
+        print(f"xpm {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""``xpm synth``: the synthetic captioned world every later stage runs on by default.
+
+Layout of ``OUT_DIR``::
+
+    split.json                     base / target / caption_only classes
+    synth_config.yaml              the config that made it
+    train/images/*.jpg             base-GT training images (target objects appear, unannotated)
+    train/instances_base.json      COCO instances of the base classes only
+    captioned/NNNNN.tar|.parquet|_stats.json   img2dataset webdataset shards (image + caption)
+    captioned/instances_all.json   the synthetic truth of the captioned images (for measuring
+                                   pseudo labels only; never used for training)
+    val/images/*.jpg, val/instances.json       validation GT of base and target classes
+
+The directory appears only when complete (it is built as ``OUT_DIR.partial`` and renamed).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from schemas.captioned_shard import sample_key
+from schemas.split import ClassSplit, read_split, write_split
+from xpm.config import ConfigError, load_config, save_config
+from xpm.io.captioned_shards import CaptionedSample, write_captioned_shard
+from xpm.synth.captions import make_caption
+from xpm.synth.catalog import CATALOG, CLASSES_BY_NAME, ObjectClass
+from xpm.synth.coco_writer import CocoInstancesWriter
+from xpm.synth.compose import compose_scene, encode_jpeg
+from xpm.synth.config import SynthConfig
+
+CONFIG_FILE = "synth_config.yaml"
+_PART_SEEDS = {"train": 1, "captioned": 2, "val": 3}
+
+
+def default_split_path() -> Path:
+    return Path(str(resources.files("xpm.synth").joinpath("default_split.json")))
+
+
+def load_split(path: str | Path | None) -> ClassSplit:
+    """The split at ``path`` (or the packaged default), checked against the catalog."""
+    return read_split(path or default_split_path(), known=set(CLASSES_BY_NAME))
+
+
+@dataclass
+class SynthSummary:
+    out_dir: Path
+    train_images: int
+    caption_images: int
+    val_images: int
+    shards: int
+    reused: bool = False
+
+
+def _draw_classes(rng, count, main: list[ObjectClass], other: list[ObjectClass], other_share: float):
+    picks = []
+    for _ in range(count):
+        pool = other if other and rng.random() < other_share else main
+        picks.append(pool[int(rng.integers(len(pool)))])
+    return picks
+
+
+def _object_count(rng, config: SynthConfig) -> int:
+    return int(rng.integers(config.min_objects, config.max_objects + 1))
+
+
+def _write_images(part, config, count, out, classes_for, writer, tick):
+    (out / part / "images").mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        rng = np.random.default_rng([config.seed, _PART_SEEDS[part], index])
+        scene = compose_scene(rng, classes_for(rng), config.image_size)
+        file_name = f"{index:06d}.jpg"
+        (out / part / "images" / file_name).write_bytes(encode_jpeg(scene.image, config.jpeg_quality))
+        writer.add(index + 1, file_name, config.image_size, config.image_size, scene.instances)
+        tick()
+
+
+def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int], None] | None = None) -> SynthSummary:
+    out_dir = Path(out_dir)
+    split = load_split(config.split)
+    shards = -(-config.caption_images // config.shard_size)
+    summary = SynthSummary(out_dir, config.train_images, config.caption_images, config.val_images, shards)
+    if out_dir.exists():
+        previous = out_dir / CONFIG_FILE
+        if previous.is_file() and load_config(SynthConfig, previous) == config:
+            summary.reused = True
+            return summary
+        raise ConfigError(
+            f"{out_dir} already exists and was not made by this synth config; choose a new OUT_DIR "
+            "or remove it (nothing is overwritten)."
+        )
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    tick = (lambda: progress(1)) if progress else (lambda: None)
+
+    base = [CLASSES_BY_NAME[n] for n in split.base]
+    target = [CLASSES_BY_NAME[n] for n in split.target]
+    everything = [CLASSES_BY_NAME[n] for n in split.all_classes]
+    unlabeled = [CLASSES_BY_NAME[n] for n in split.target + split.caption_only]
+
+    train = CocoInstancesWriter(list(split.base), "xpm synthetic world: base-class training GT")
+    _write_images(
+        "train", config, config.train_images, staging,
+        lambda rng: _draw_classes(rng, _object_count(rng, config), base, unlabeled, config.unlabeled_share),
+        train, tick,
+    )
+    train.write(staging / "train" / "instances_base.json")
+
+    val = CocoInstancesWriter(list(split.base + split.target), "xpm synthetic world: validation GT, base + target")
+    _write_images(
+        "val", config, config.val_images, staging,
+        lambda rng: _draw_classes(rng, _object_count(rng, config), base, target, config.val_target_share),
+        val, tick,
+    )
+    val.write(staging / "val" / "instances.json")
+
+    truth = CocoInstancesWriter(list(split.all_classes), "xpm synthetic world: truth of the captioned images")
+    for shard in range(shards):
+        samples = []
+        for index in range(shard * config.shard_size, min(config.caption_images, (shard + 1) * config.shard_size)):
+            rng = np.random.default_rng([config.seed, _PART_SEEDS["captioned"], index])
+            scene = compose_scene(rng, _draw_classes(rng, _object_count(rng, config), everything, [], 0.0), config.image_size)
+            caption = make_caption(
+                rng, [i.cls for i in scene.instances], everything,
+                omit_rate=config.omit_rate, noise_rate=config.caption_noise,
+            )
+            key = sample_key(shard, index - shard * config.shard_size, config.shard_size)
+            truth.add(index + 1, key, config.image_size, config.image_size, scene.instances)
+            samples.append(
+                CaptionedSample(
+                    key=key,
+                    image=encode_jpeg(scene.image, config.jpeg_quality),
+                    caption=caption.text,
+                    width=config.image_size,
+                    height=config.image_size,
+                    url=f"synth://seed-{config.seed}/{key}.jpg",
+                    extra={
+                        "xpm_synth": {
+                            "image_id": index + 1,
+                            "objects": sorted({i.cls.name for i in scene.instances}),
+                            "named": caption.named,
+                            "absent_named": caption.absent_named,
+                        }
+                    },
+                )
+            )
+            tick()
+        write_captioned_shard(staging / "captioned", shard, samples)
+    truth.write(staging / "captioned" / "instances_all.json")
+
+    write_split(split, staging / "split.json")
+    save_config(config, staging / CONFIG_FILE)
+    staging.rename(out_dir)
+    return summary
+
+
+def catalog_listing(split: ClassSplit) -> list[dict]:
+    groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
+    return [
+        {"name": c.name, "emoji": c.emoji, "category": c.category, "synonyms": list(c.synonyms), "default_split": groups.get(c.name, "-")}
+        for c in CATALOG
+    ]
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text())
