@@ -24,7 +24,7 @@ TEMPLATES = (
     "an image showing {objects}",
     "{objects}, colorful and bright",
 )
-EMPTY_CAPTIONS = ("a beautiful day", "what a view", "my favorite things")
+EMPTY_CAPTIONS = ("a beautiful day", "what a view", "so much fun", "enjoying the weekend", "just amazing")
 _COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 # Chance that a caption names nothing at all (web captions often do not).
 NO_MENTION_RATE = 0.03
