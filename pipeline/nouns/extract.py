@@ -126,6 +126,8 @@ class NounExtractor:
             return "caption is empty"
         if len(caption) > self._config.max_caption_chars:
             return f"caption is longer than {self._config.max_caption_chars} characters"
+        if caption.isascii():
+            return None
         letters = len(_LETTER.findall(caption))
         if letters and 1 - len(_LATIN_LETTER.findall(caption)) / letters > _MAX_NON_LATIN_SHARE:
             return "caption is not English (mostly non-Latin letters)"
@@ -140,8 +142,14 @@ class NounExtractor:
         reason = self._rejection(caption)
         if reason is not None:
             return NounResult(reason=reason)
-        text = html.unescape(_MARKUP.sub(" ", caption)).lower().replace("\u2019", "'")
-        words = _TOKEN.findall(_POSSESSIVE.sub(" ' ", text))
+        text = caption.lower()
+        if "<" in text:
+            text = _MARKUP.sub(" ", text)
+        if "&" in text:
+            text = html.unescape(text)
+        if "'" in text or "\u2019" in text:
+            text = _POSSESSIVE.sub(" ' ", text.replace("\u2019", "'"))
+        words = _TOKEN.findall(text)
         if len(words) >= _MIN_WORDS_FOR_LANGUAGE_CHECK and _ENGLISH_EVIDENCE.isdisjoint(words):
             return NounResult(reason="caption is not English (no common English word)")
         found: list[str] = []

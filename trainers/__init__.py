@@ -1,0 +1,1 @@
+"""The trainers: teacher and student training loops, loaders, losses, evaluation. Never imports pipeline."""
