@@ -4,6 +4,7 @@ every output so the run can be repeated (``xpm <job> --config OUT/<job>_config.y
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,7 +27,7 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
         if type(None) in args or hint is Any:
             return None
         raise ConfigError(f"{name} cannot be empty.")
-    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+    if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         return _coerce(value, inner[0], name) if len(inner) == 1 else value
     if origin is tuple:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # The paper takes descendants of object.n.01. Measured on the COCO class names, that alone
 # misses every food (pizza, sandwich, donut sit under food -> substance -> matter) and signals
@@ -56,7 +56,8 @@ class NounConfig:
     plural_nouns: tuple[str, ...] = PLURAL_NOUNS
     aliases: tuple[tuple[str, str], ...] = DEFAULT_ALIASES
     max_caption_chars: int = 1000
-    max_words: int = field(default=4, metadata={"help": "longest multi-word noun tried"})
+    # The longest multi-word noun tried, in words.
+    max_words: int = 4
 
     def __post_init__(self) -> None:
         if self.senses < 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,8 +65,6 @@ def compose_scene(rng: np.random.Generator, classes: list[ObjectClass], size: in
 
 
 def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="JPEG", quality=quality, optimize=False)
     return buffer.getvalue()

@@ -16,7 +16,6 @@ The directory appears only when complete (it is built as ``OUT_DIR.partial`` and
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from importlib import resources
@@ -167,7 +166,3 @@ def catalog_listing(split: ClassSplit) -> list[dict]:
         {"name": c.name, "emoji": c.emoji, "category": c.category, "synonyms": list(c.synonyms), "default_split": groups.get(c.name, "-")}
         for c in CATALOG
     ]
-
-
-def read_json(path: Path):
-    return json.loads(Path(path).read_text())
