@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.nouns.config import NounConfig
-from pipeline.nouns.lexicon import ObjectNounLexicon
+from pipeline.nouns.lexicon import ObjectNounLexicon, load_lexicon
 
 # Punctuation is kept as a token of its own: it ends a noun compound ("dogs, cats" is a list).
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[^\sa-z0-9]")
@@ -92,8 +92,6 @@ class NounExtractor:
 
     @classmethod
     def from_config(cls, config: NounConfig = NounConfig()) -> "NounExtractor":
-        from pipeline.nouns.lexicon import load_lexicon
-
         return cls(load_lexicon(config))
 
     def _match(self, words: list[str], start: int) -> tuple[str, int] | None:
