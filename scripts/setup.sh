@@ -38,7 +38,11 @@ stamp=.venv/.xpm-install-stamp
 wanted="$(cat setup.cfg pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
   echo "xpm setup: installing xpm and its dependencies into .venv (first time: several minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[test]"
+  log=.venv/xpm-install.log
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -e ".[test]"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "xpm setup: pip install failed; the whole log is $log" >&2
+    exit 1
+  fi
   echo "$wanted" > "$stamp"
 fi
