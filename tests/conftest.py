@@ -21,3 +21,25 @@ def lemmas(extract):
         return [noun.lemma for noun in extract(caption).nouns]
 
     return nouns_of
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory):
+    """A synthetic world small enough to train and evaluate on in seconds."""
+    from xpm.synth.config import SynthConfig
+    from xpm.synth.world import synthesize
+
+    config = SynthConfig(seed=3, train_images=24, caption_images=8, val_images=12, image_size=64, shard_size=4)
+    return synthesize(config, tmp_path_factory.mktemp("tiny") / "world").out_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_model_config():
+    from xpm.modeling.config import ModelConfig
+
+    return ModelConfig(
+        backbone="resnet18", fpn_channels=16, fpn_levels=2, backbone_weights="none", min_size=64, max_size=64,
+        anchor_sizes=(16, 32, 64), rpn_pre_nms_top_n_train=100, rpn_post_nms_top_n_train=50,
+        rpn_pre_nms_top_n_test=100, rpn_post_nms_top_n_test=50, rpn_batch_size_per_image=32,
+        box_batch_size_per_image=32, box_representation_size=32, mask_head_layers=1, roi_sampling_ratio=1,
+    )

@@ -10,6 +10,7 @@ import sys
 
 from schemas.split import SplitError
 from xpm.config import ConfigError
+from xpm.modeling.errors import CheckpointError
 from xpm.resources.errors import MissingResourceError
 
 # name -> module with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
@@ -17,11 +18,14 @@ COMMANDS = {
     "synth": "xpm.synth.cli",
     "nouns": "pipeline.nouns.cli",
     "embed": "xpm.text.cli",
+    "train-teacher": "trainers.teacher.cli",
+    "eval": "trainers.evaluation.cli",
+    "coco-split": "trainers.data.coco_split_cli",
     "demo": "xpm.demo",
 }
 
 # Errors whose message already says what is wrong and what to do: shown without a traceback.
-USER_ERRORS = (ConfigError, SplitError, MissingResourceError, FileNotFoundError)
+USER_ERRORS = (ConfigError, SplitError, CheckpointError, MissingResourceError, FileNotFoundError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,8 +72,46 @@ def from_dict(cls: type[C], data: dict, where: str = "config") -> C:
         raise ConfigError(str(error)) from error
 
 
+def merge_overrides(base: dict, overrides: dict) -> dict:
+    """``overrides`` on top of ``base``, section by section; None means "not given" and is skipped."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            merged[key] = merge_overrides(merged[key] if isinstance(merged.get(key), dict) else {}, value)
+            if not merged[key] and key not in base:
+                del merged[key]
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_set_options(items: list[str] | None) -> dict:
+    """``["optim.lr=0.01", "model.backbone=resnet18"]`` -> a nested override mapping; values are
+    read as YAML, so numbers, booleans and lists keep their types."""
+    result: dict = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: write FIELD=VALUE, e.g. --set optim.lr=0.01.")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ConfigError(f"--set {item!r}: the value is not valid YAML.") from None
+        node = result
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {item!r}: {part!r} is set both as a value and as a section.")
+        node[parts[-1]] = value
+    return result
+
+
 def load_config(cls: type[C], path: str | Path | None = None, overrides: dict | None = None) -> C:
-    """Defaults < YAML file < ``overrides`` (command-line values that were given)."""
+    """Defaults < YAML file < ``overrides`` (command-line values that were given; nested
+    mappings override field by field)."""
     data: dict = {}
     if path is not None:
         path = Path(path)
@@ -85,7 +123,7 @@ def load_config(cls: type[C], path: str | Path | None = None, overrides: dict | 
             raise ConfigError(f"config file {path} is not valid YAML ({error}).") from None
         if not isinstance(data, dict):
             raise ConfigError(f"config file {path} must hold a mapping of field: value.")
-    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    data = merge_overrides(data, overrides or {})
     return from_dict(cls, data, where=str(path) if path else "config")
 
 

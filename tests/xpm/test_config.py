@@ -28,3 +28,14 @@ def test_bad_config_is_named(tmp_path, text, message):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(SynthConfig, tmp_path / "nope.yaml")
+
+
+def test_set_options_override_nested_sections_field_by_field():
+    from xpm.config import ConfigError, merge_overrides, parse_set_options
+
+    overrides = parse_set_options(["optim.lr=0.01", "optim.decay_steps=[10, 20]", "engine.amp=false", "name=x"])
+    assert overrides == {"optim": {"lr": 0.01, "decay_steps": [10, 20]}, "engine": {"amp": False}, "name": "x"}
+    merged = merge_overrides({"optim": {"lr": 1.0, "max_steps": 5}}, {"optim": {"lr": 2.0, "momentum": None}, "engine": {"device": None}})
+    assert merged == {"optim": {"lr": 2.0, "max_steps": 5}}
+    with pytest.raises(ConfigError, match="FIELD=VALUE"):
+        parse_set_options(["optim.lr"])

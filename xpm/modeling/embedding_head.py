@@ -45,8 +45,13 @@ class EmbeddingBoxPredictor(nn.Module):
             )
         self.class_embeddings = class_embeddings.detach().to(self.embed.weight.device, torch.float32)
 
+    def regions(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """h_Emb(f_r) ``[R, D]`` and class-agnostic box deltas ``[R, 4]``, before any vocabulary."""
+        features = features.flatten(start_dim=1)
+        return self.embed(features), self.bbox_pred(features)
+
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.class_embeddings.shape[0] == 0:
             raise RuntimeError("no vocabulary set: call set_vocabulary(class_embeddings) first.")
-        features = features.flatten(start_dim=1)
-        return embedding_scores(self.embed(features), self.class_embeddings), self.bbox_pred(features)
+        region_embeddings, deltas = self.regions(features)
+        return embedding_scores(region_embeddings, self.class_embeddings), deltas

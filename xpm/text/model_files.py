@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from xpm.io.hashing import update_from_file
 from xpm.resources import cache_root
 from xpm.resources.errors import MissingResourceError
 
@@ -53,9 +54,7 @@ def model_hash(model_dir: Path) -> str:
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(model_dir)).encode() + b"\0")
-        with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
+        update_from_file(digest, path)
     value = digest.hexdigest()
     memo.parent.mkdir(parents=True, exist_ok=True)
     staging = memo.with_suffix(f".{os.getpid()}.tmp")

@@ -1,0 +1,94 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from xpm.modeling.backbone import build_backbone
+from xpm.modeling.checkpoint import (
+    DetectorCheckpoint,
+    TextModelIdentity,
+    detector_from_checkpoint,
+    read_checkpoint,
+    save_checkpoint,
+)
+from xpm.modeling.detector import build_detector
+from xpm.modeling.errors import CheckpointError
+
+DIM = 8
+
+
+@pytest.fixture
+def detector(tiny_model_config):
+    torch.manual_seed(0)
+    backbone = build_backbone(tiny_model_config, pretrained_from=None, pretrained=False)
+    model = build_detector(tiny_model_config, embedding_dim=DIM, backbone=backbone)
+    model.set_vocabulary(F.normalize(torch.randn(3, DIM), dim=1))
+    return model
+
+
+def _targets():
+    masks = torch.zeros(2, 64, 64, dtype=torch.uint8)
+    masks[0, 5:30, 5:30] = 1
+    masks[1, 30:60, 20:50] = 1
+    return [{"boxes": torch.tensor([[5.0, 5, 30, 30], [20, 30, 50, 60]]), "labels": torch.tensor([1, 3]), "masks": masks}]
+
+
+def test_training_returns_the_losses_of_l_gt(detector):
+    losses = detector.train()([torch.rand(3, 64, 64)], _targets())
+    assert set(losses) == {"loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask"}
+    assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_mask_and_box_heads_are_class_agnostic(detector):
+    assert detector.roi_heads.mask_branch.to_logits.out_channels == 1
+    assert detector.roi_heads.box_branch.predictor.bbox_pred.out_features == 4
+
+
+def test_vocabulary_swap_changes_classes_not_weights(detector):
+    detector.eval()
+    detector.roi_heads.score_thresh = 0.0
+    image = [torch.rand(3, 64, 64)]
+    weights = {k: v.clone() for k, v in detector.state_dict().items()}
+    with torch.inference_mode():
+        three = detector(image)[0]
+        detector.set_vocabulary(F.normalize(torch.randn(7, DIM), dim=1))
+        seven = detector(image)[0]
+    assert three["labels"].max() <= 3 and seven["labels"].max() > 3
+    assert "class_embeddings" not in detector.state_dict()
+    for key, value in detector.state_dict().items():
+        torch.testing.assert_close(value, weights[key])
+    assert seven["masks"].shape[1:] == (1, 64, 64)
+
+
+def test_vocabulary_of_another_dimension_is_rejected(detector):
+    with pytest.raises(ValueError, match="text model"):
+        detector.set_vocabulary(torch.randn(3, DIM + 1))
+
+
+def test_checkpoint_round_trip_loads_with_weights_only(detector, tiny_model_config, tmp_path):
+    path = tmp_path / "model.pt"
+    embeddings = detector.class_embeddings.clone()
+    save_checkpoint(path, DetectorCheckpoint(
+        model_config=tiny_model_config, pretrained_backbone=False,
+        text_model=TextModelIdentity(id="m", hash="h", mode="bert-input", dim=DIM),
+        vocabulary=("a", "b", "c"), vocabulary_embeddings=embeddings, gt_classes=("a", "b", "c"),
+        state_dict=detector.state_dict(), training={"step": 3},
+    ))
+    torch.load(path, weights_only=True)
+    loaded = read_checkpoint(path)
+    assert loaded.model_config == tiny_model_config and loaded.vocabulary == ("a", "b", "c")
+    model = detector_from_checkpoint(loaded).eval()
+    detector.eval()
+    image = [torch.rand(3, 64, 64)]
+    with torch.inference_mode():
+        torch.testing.assert_close(model(image)[0]["scores"], detector(image)[0]["scores"])
+
+
+def test_foreign_files_are_refused_as_checkpoints(tmp_path):
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(CheckpointError, match="not an xpm detector checkpoint"):
+        read_checkpoint(other)
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="weights_only"):
+        read_checkpoint(garbage)

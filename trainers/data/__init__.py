@@ -1,0 +1,2 @@
+"""Training data: COCO-format ground truth, the resumable batch order, and (for the student)
+dataset-version shards."""

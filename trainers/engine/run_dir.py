@@ -1,0 +1,33 @@
+"""A training run's folder: its saved config decides whether a start resumes or is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from xpm.config import ConfigError, save_config, to_dict
+
+
+def _differences(old, new, prefix: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = sorted(set(old) | set(new))
+        return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{prefix}{k}.")]
+    return [] if old == new else [f"{prefix[:-1]}: {old!r} -> {new!r}"]
+
+
+def claim_run_dir(out: Path, config, config_name: str) -> None:
+    """Save ``config`` into ``out``; if ``out`` already holds a run, it must be this same config
+    (then the caller resumes it), otherwise nothing there is touched and the error says why."""
+    path = out / config_name
+    if path.is_file():
+        saved = yaml.safe_load(path.read_text()) or {}
+        changed = _differences(saved, to_dict(config))
+        if changed:
+            raise ConfigError(
+                f"{out} holds a run with another config ({'; '.join(changed[:5])}); "
+                "resume it with the same config, or pass a new --out."
+            )
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(config, path)

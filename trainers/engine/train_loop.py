@@ -1,0 +1,115 @@
+"""The training loop both trainers run: a minimal loop (as detectron2's) over an iterator of
+batches, with AMP on CUDA, gradient clipping, a per-step loss log, periodic checkpoints and a
+resumable state (step, optimizer, schedule, grad scaler, RNG)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import torch
+from tqdm import tqdm
+
+from trainers.engine.loss_log import LossLog
+
+LossFn = Callable[[object], dict[str, torch.Tensor]]
+SaveFn = Callable[[int, dict], None]
+
+
+@dataclass
+class TrainLoop:
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    device: torch.device
+    max_steps: int
+    log: LossLog
+    save: SaveFn
+    checkpoint_every: int
+    amp: bool = True
+    grad_clip: float = 0.0
+    log_every: int = 1
+    progress: bool = True
+    _saved_rng: dict | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cuda = self.device.type == "cuda" and self.amp
+        self.amp_dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16) if cuda else None
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type="cuda", dtype=self.amp_dtype)
+
+    def state(self, step: int) -> dict:
+        """Everything besides the weights that a resumed run needs to continue identically."""
+        state = {
+            "step": step,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "rng_cpu": torch.get_rng_state(),
+        }
+        if torch.cuda.is_available():
+            state["rng_cuda"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def restore(self, state: dict) -> int:
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self._saved_rng = state
+        return int(state["step"])
+
+    def _restore_rng(self) -> None:
+        # Applied after the batch iterator exists: creating a DataLoader iterator draws from the
+        # global RNG, and an uninterrupted run drew that before its first step too.
+        state = self._saved_rng
+        if state is None:
+            return
+        torch.set_rng_state(state["rng_cpu"])
+        if "rng_cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        self._saved_rng = None
+
+    def run(self, batches: Iterable, compute_losses: LossFn, start_step: int = 0) -> int:
+        """Steps ``start_step .. max_steps - 1``; returns the step reached."""
+        self.model.train()
+        step = start_step
+        bar = tqdm(total=self.max_steps, initial=start_step, unit="step", desc="train", disable=not self.progress)
+        batches = iter(batches)
+        self._restore_rng()
+        while step < self.max_steps:
+            started = time.perf_counter()
+            batch = next(batches)
+            with self._autocast():
+                losses = compute_losses(batch)
+            total = sum(losses.values())
+            if not torch.isfinite(total):
+                values = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
+                raise FloatingPointError(
+                    f"loss is not finite at step {step} ({values}); lower optim.lr, raise optim.warmup_steps "
+                    "or set optim.grad_clip."
+                )
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(total).backward()
+            if self.grad_clip > 0:
+                self.scaler.unscale_(self.optimizer)
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            lr = self.optimizer.param_groups[0]["lr"]
+            self.scheduler.step()
+            step += 1
+            if step % self.log_every == 0 or step == self.max_steps:
+                values = {k: float(v.detach()) for k, v in losses.items()}
+                self.log.write(step, {"lr": lr, "total": sum(values.values()), **values, "seconds": time.perf_counter() - started})
+            bar.set_postfix(loss=f"{float(total.detach()):.3f}")
+            bar.update(1)
+            if step % self.checkpoint_every == 0 or step == self.max_steps:
+                self.save(step, self.state(step))
+        bar.close()
+        return step

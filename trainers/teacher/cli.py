@@ -1,0 +1,47 @@
+"""``xpm train-teacher``: the open-vocabulary teacher on base-class ground truth."""
+
+from __future__ import annotations
+
+HELP = "train the open-vocabulary teacher (Mask R-CNN, embedding head) on base-class COCO ground truth"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
+    parser.add_argument("--config", help="YAML with TeacherConfig fields (e.g. xpm/configs/teacher_cpu.yaml)")
+    parser.add_argument("--train-gt", help="COCO instances JSON of the base classes")
+    parser.add_argument("--train-images", help="folder of the training images")
+    parser.add_argument("--split", help="split JSON: its base classes are the training vocabulary")
+    parser.add_argument("--text-model", help="Hugging Face model directory or cached name (default all-MiniLM-L6-v2)")
+    parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
+    parser.add_argument("--max-steps", type=int, help="training steps")
+    parser.add_argument("--set", action="append", metavar="FIELD=VALUE", help="any config field, e.g. optim.lr=0.01 (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args) -> int:
+    import logging
+
+    from trainers.teacher.config import TeacherConfig
+    from trainers.teacher.train import train_teacher
+    from xpm.config import load_config, merge_overrides, parse_set_options
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    overrides = merge_overrides(
+        {
+            "train_gt": args.train_gt,
+            "train_images": args.train_images,
+            "split": args.split,
+            "text_model": args.text_model,
+            "engine": {"device": args.device},
+            "optim": {"max_steps": args.max_steps},
+        },
+        parse_set_options(args.set),
+    )
+    config = load_config(TeacherConfig, args.config, overrides)
+    result = train_teacher(config, args.out, progress=not args.quiet)
+    if result.reused:
+        print(f"{result.model_path}: already trained ({result.steps} steps, same config)")
+    else:
+        resumed = f", resumed at step {result.resumed_from}" if result.resumed_from else ""
+        print(f"{result.model_path}: {result.steps} steps{resumed}")
+    return 0

@@ -1,0 +1,106 @@
+"""The open-vocabulary Mask R-CNN (paper 3.2.1): torchvision's transform, backbone and RPN, with
+the embedding-scored, class-agnostic region heads. The vocabulary is an input, not a weight."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead
+from torchvision.models.detection.transform import GeneralizedRCNNTransform
+
+from xpm.modeling.box_branch import BoxBranch
+from xpm.modeling.config import ModelConfig
+from xpm.modeling.mask_branch import MaskBranch
+from xpm.modeling.mask_paste import paste_masks
+from xpm.modeling.roi_heads import OpenVocabRoIHeads
+
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+RPN_ASPECT_RATIOS = (0.5, 1.0, 2.0)
+
+
+class OpenVocabMaskRCNN(nn.Module):
+    def __init__(self, *, transform: GeneralizedRCNNTransform, backbone: nn.Module, rpn: RegionProposalNetwork,
+                 roi_heads: OpenVocabRoIHeads, embedding_dim: int):
+        super().__init__()
+        self.transform = transform
+        self.backbone = backbone
+        self.rpn = rpn
+        self.roi_heads = roi_heads
+        self.embedding_dim = embedding_dim
+        self.register_buffer("class_embeddings", torch.zeros(0, embedding_dim), persistent=False)
+
+    def set_vocabulary(self, class_embeddings: torch.Tensor) -> None:
+        """The classes scored from now on (``[C, D]`` word embeddings); weights are untouched."""
+        if class_embeddings.ndim != 2 or class_embeddings.shape[1] != self.embedding_dim:
+            raise ValueError(
+                f"class embeddings must be [classes, {self.embedding_dim}]; got {tuple(class_embeddings.shape)}: "
+                "embed the vocabulary with the checkpoint's text model."
+            )
+        device = next(self.parameters()).device
+        self.class_embeddings = class_embeddings.detach().to(device, torch.float32)
+
+    def encode(self, images: list[torch.Tensor], targets: list[dict] | None = None):
+        """Normalised, resized, batched images; their FPN features; proposals; RPN losses."""
+        original_sizes = [tuple(image.shape[-2:]) for image in images]
+        image_list, targets = self.transform(images, targets)
+        features = self.backbone(image_list.tensors)
+        proposals, rpn_losses = self.rpn(image_list, features, targets)
+        return image_list, features, proposals, rpn_losses, targets, original_sizes
+
+    def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):
+        """Training: the loss dict of L_GT (targets' labels index the vocabulary from 1).
+        Inference: per image ``boxes``, ``labels`` (1-based vocabulary index), ``scores`` and
+        ``masks`` (probabilities ``[K, 1, H, W]`` in input-image coordinates)."""
+        if self.class_embeddings.shape[0] == 0:
+            raise RuntimeError("no vocabulary set: call set_vocabulary(class_embeddings) first.")
+        if self.training and targets is None:
+            raise ValueError("training needs targets.")
+        image_list, features, proposals, rpn_losses, targets, original_sizes = self.encode(images, targets)
+        if self.training:
+            losses = self.roi_heads(features, proposals, image_list.image_sizes, self.class_embeddings, targets)
+            return {**rpn_losses, **losses}
+        detections = self.roi_heads(features, proposals, image_list.image_sizes, self.class_embeddings)
+        detections = self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+        for detection, (height, width) in zip(detections, original_sizes):
+            detection["masks"] = paste_masks(detection.pop("mask_probs"), detection["boxes"], height, width)[:, None]
+        return detections
+
+
+def build_detector(config: ModelConfig, *, embedding_dim: int, backbone: nn.Module) -> OpenVocabMaskRCNN:
+    feature_names = [str(i) for i in range(config.fpn_levels)]
+    channels = config.fpn_channels
+    anchors = AnchorGenerator(
+        sizes=tuple((size,) for size in config.anchor_sizes),
+        aspect_ratios=(RPN_ASPECT_RATIOS,) * len(config.anchor_sizes),
+    )
+    rpn = RegionProposalNetwork(
+        anchors,
+        RPNHead(channels, len(RPN_ASPECT_RATIOS)),
+        fg_iou_thresh=0.7,
+        bg_iou_thresh=0.3,
+        batch_size_per_image=config.rpn_batch_size_per_image,
+        positive_fraction=0.5,
+        pre_nms_top_n={"training": config.rpn_pre_nms_top_n_train, "testing": config.rpn_pre_nms_top_n_test},
+        post_nms_top_n={"training": config.rpn_post_nms_top_n_train, "testing": config.rpn_post_nms_top_n_test},
+        nms_thresh=0.7,
+    )
+    roi_heads = OpenVocabRoIHeads(
+        box_branch=BoxBranch(
+            feature_names=feature_names, in_channels=channels, sampling_ratio=config.roi_sampling_ratio,
+            representation_size=config.box_representation_size, embedding_dim=embedding_dim,
+        ),
+        mask_branch=MaskBranch(
+            feature_names=feature_names, in_channels=channels, sampling_ratio=config.roi_sampling_ratio,
+            layers=config.mask_head_layers,
+        ),
+        batch_size_per_image=config.box_batch_size_per_image,
+        positive_fraction=config.box_positive_fraction,
+        background_weight=config.background_weight,
+        score_thresh=config.score_thresh,
+        nms_thresh=config.nms_thresh,
+        detections_per_image=config.detections_per_image,
+    )
+    transform = GeneralizedRCNNTransform(config.min_size, config.max_size, IMAGENET_MEAN, IMAGENET_STD)
+    return OpenVocabMaskRCNN(transform=transform, backbone=backbone, rpn=rpn, roi_heads=roi_heads, embedding_dim=embedding_dim)
