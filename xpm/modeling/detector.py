@@ -4,13 +4,16 @@ the embedding-scored, class-agnostic region heads. The vocabulary is an input, n
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead
-from torchvision.models.detection.transform import GeneralizedRCNNTransform
+from torchvision.models.detection.transform import GeneralizedRCNNTransform, resize_boxes
 
+from xpm.modeling.alignment import align_nouns, binarize_mask
 from xpm.modeling.box_branch import BoxBranch
 from xpm.modeling.config import ModelConfig
+from xpm.modeling.embedding_head import embedding_scores
 from xpm.modeling.mask_branch import MaskBranch
 from xpm.modeling.mask_paste import paste_masks
 from xpm.modeling.roi_heads import OpenVocabRoIHeads
@@ -68,6 +71,36 @@ class OpenVocabMaskRCNN(nn.Module):
         return detections
 
 
+    def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.
+
+        Per noun: ``region`` (the proposal chosen by Eq. 2 over all of the image's proposals),
+        ``logit`` (its score v_o^T h_Emb(f_{b_o})), ``score`` (its softmax probability over
+        [background, the caption's nouns]), ``box`` (that proposal refined by the class-agnostic
+        box regression, input-image xyxy: the box the mask head segments), ``mask_logits``
+        (``[K, 28, 28]``, h_Mask in the box) and ``mask`` (Eq. 4, ``[K, H, W]`` bool).
+        """
+        if len(images) != len(noun_embeddings):
+            raise ValueError(f"{len(images)} images but {len(noun_embeddings)} noun-embedding matrices.")
+        image_list, features, proposals, _, _, original_sizes = self.encode(images)
+        sizes = image_list.image_sizes
+        region_embeddings, deltas = self.roi_heads.box_branch(features, proposals, sizes)
+        refined = self.roi_heads.decode(deltas, proposals, sizes)
+        chosen = []
+        for embeddings, boxes, nouns in zip(region_embeddings.split([len(p) for p in proposals]), refined, noun_embeddings):
+            nouns = nouns.to(embeddings.device, embeddings.dtype)
+            region, logit = align_nouns(embeddings, nouns)
+            probabilities = F.softmax(embedding_scores(embeddings[region], nouns), dim=-1)
+            score = probabilities[torch.arange(len(region)), torch.arange(len(region)) + 1]
+            chosen.append({"region": region, "logit": logit, "score": score, "box": boxes[region]})
+        mask_logits = self.roi_heads.mask_branch(features, [c["box"] for c in chosen], sizes)
+        for result, logits, size, (height, width) in zip(chosen, mask_logits.split([len(c["box"]) for c in chosen]), sizes, original_sizes):
+            result["box"] = resize_boxes(result["box"], size, (height, width))
+            result["mask_logits"] = logits
+            result["mask"] = binarize_mask(paste_masks(logits, result["box"], height, width, outside=float("-inf")))
+        return chosen
+
+
 def build_detector(config: ModelConfig, *, embedding_dim: int, backbone: nn.Module) -> OpenVocabMaskRCNN:
     feature_names = [str(i) for i in range(config.fpn_levels)]
     channels = config.fpn_channels
@@ -101,6 +134,7 @@ def build_detector(config: ModelConfig, *, embedding_dim: int, backbone: nn.Modu
         score_thresh=config.score_thresh,
         nms_thresh=config.nms_thresh,
         detections_per_image=config.detections_per_image,
+        mask_rois_per_image=config.mask_rois_per_image,
     )
     transform = GeneralizedRCNNTransform(config.min_size, config.max_size, IMAGENET_MEAN, IMAGENET_STD)
     return OpenVocabMaskRCNN(transform=transform, backbone=backbone, rpn=rpn, roi_heads=roi_heads, embedding_dim=embedding_dim)

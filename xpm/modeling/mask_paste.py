@@ -11,9 +11,12 @@ import torch
 import torch.nn.functional as F
 
 
-def paste_masks(masks: torch.Tensor, boxes: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """``masks [K, M, M]`` (logits or probabilities) inside ``boxes [K, 4]`` (xyxy, image pixels)
-    -> ``[K, height, width]``; pixels outside a box are 0."""
+def paste_masks(masks: torch.Tensor, boxes: torch.Tensor, height: int, width: int, *, outside: float = 0.0) -> torch.Tensor:
+    """``masks [K, M, M]`` inside ``boxes [K, 4]`` (xyxy, image pixels) -> ``[K, height, width]``.
+
+    Pixels outside a box take ``outside``: 0 for probabilities, ``-inf`` for logits (so that a
+    logit threshold never marks them). Inside, values near the box edge extend the mask's edge
+    pixels rather than fading to 0, which would move a logit threshold."""
     count = masks.shape[0]
     if count == 0:
         return masks.new_zeros((0, height, width))
@@ -25,6 +28,6 @@ def paste_masks(masks: torch.Tensor, boxes: torch.Tensor, height: int, width: in
     gx = (xs[None] - x1[:, None]) / (x2 - x1).clamp_min(1e-3)[:, None] * 2 - 1
     gy = (ys[None] - y1[:, None]) / (y2 - y1).clamp_min(1e-3)[:, None] * 2 - 1
     grid = torch.stack(torch.broadcast_tensors(gx[:, None, :], gy[:, :, None]), dim=-1)
-    pasted = F.grid_sample(masks[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[:, 0]
+    pasted = F.grid_sample(masks[:, None], grid, mode="bilinear", padding_mode="border", align_corners=False)[:, 0]
     inside = (gx.abs() <= 1)[:, None, :] & (gy.abs() <= 1)[:, :, None]
-    return pasted * inside
+    return torch.where(inside, pasted, torch.full_like(pasted, outside))

@@ -37,6 +37,7 @@ class OpenVocabRoIHeads(nn.Module):
         score_thresh: float,
         nms_thresh: float,
         detections_per_image: int,
+        mask_rois_per_image: int = 0,
     ):
         super().__init__()
         self.box_branch = box_branch
@@ -48,6 +49,7 @@ class OpenVocabRoIHeads(nn.Module):
         self.score_thresh = score_thresh
         self.nms_thresh = nms_thresh
         self.detections_per_image = detections_per_image
+        self.mask_rois_per_image = mask_rois_per_image
 
     def sample_proposals(self, proposals: list[torch.Tensor], targets: list[dict]):
         """Proposals (plus the GT boxes) sampled for training, their labels, matched GT indices
@@ -92,9 +94,11 @@ class OpenVocabRoIHeads(nn.Module):
         }
         positive_boxes, mask_targets = [], []
         for boxes, image_labels, image_matched, target in zip(proposals, labels, matched, targets):
-            positive = image_labels > 0
+            positive = torch.where(image_labels > 0)[0]
+            if 0 < self.mask_rois_per_image < len(positive):
+                positive = positive[torch.randperm(len(positive), device=positive.device)[: self.mask_rois_per_image]]
             positive_boxes.append(boxes[positive])
-            if positive.any():
+            if len(positive):
                 mask_targets.append(project_masks_on_boxes(target["masks"], boxes[positive], image_matched[positive], MASK_SIZE))
         mask_logits = self.mask_branch(features, positive_boxes, image_shapes)
         targets_tensor = torch.cat(mask_targets) if mask_targets else mask_logits.new_zeros((0, MASK_SIZE, MASK_SIZE))

@@ -92,3 +92,28 @@ def test_foreign_files_are_refused_as_checkpoints(tmp_path):
     garbage.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="weights_only"):
         read_checkpoint(garbage)
+
+
+def test_align_picks_one_region_per_noun_and_binarizes_its_mask(detector):
+    detector.eval()
+    nouns = [F.normalize(torch.randn(2, DIM), dim=1), F.normalize(torch.randn(1, DIM), dim=1)]
+    with torch.inference_mode():
+        results = detector.align([torch.rand(3, 64, 64), torch.rand(3, 48, 80)], nouns)
+    assert [len(r["region"]) for r in results] == [2, 1]
+    assert results[1]["mask"].shape == (1, 48, 80) and results[1]["mask"].dtype == torch.bool
+    assert results[0]["mask_logits"].shape == (2, 28, 28)
+    assert ((results[0]["score"] > 0) & (results[0]["score"] < 1)).all()
+    box = results[1]["box"][0]
+    assert 0 <= box[0] <= box[2] <= 80 and 0 <= box[1] <= box[3] <= 48
+    ys, xs = torch.nonzero(results[1]["mask"][0], as_tuple=True)
+    if len(xs):  # Eq. 4 never marks pixels outside the aligned box
+        assert xs.min() >= box[0].floor() and xs.max() <= box[2].ceil() and ys.min() >= box[1].floor() and ys.max() <= box[3].ceil()
+
+
+def test_mask_rois_per_image_caps_the_mask_heads_training_regions(detector):
+    seen = []
+    detector.roi_heads.mask_branch.register_forward_hook(lambda module, args, output: seen.append(output.shape[0]))
+    detector.train()
+    detector.roi_heads.mask_rois_per_image = 3
+    detector([torch.rand(3, 64, 64)] * 2, _targets() * 2)
+    assert 0 < seen[-1] <= 6
