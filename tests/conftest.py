@@ -1,6 +1,18 @@
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """``gpu`` tests run only where CUDA is; elsewhere they are skipped, saying why."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs CUDA")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def lexicon():
     from pipeline.nouns import load_lexicon

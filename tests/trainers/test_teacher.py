@@ -115,3 +115,13 @@ def test_eval_refuses_wrong_inputs(trained, tiny_world, tmp_path):
     absent.write_text(json.dumps(data))
     with pytest.raises(ConfigError, match="no category named"):
         evaluate_checkpoint(run.model_path, gt, images, absent, device="cpu")
+
+
+@pytest.mark.gpu
+def test_cuda_training_with_amp_and_eval(teacher_config, tiny_world, tmp_path):
+    config = dataclasses.replace(teacher_config, engine=dataclasses.replace(teacher_config.engine, device="cuda", amp=True))
+    run = train_teacher(config, tmp_path, progress=False)
+    assert all(torch.isfinite(torch.tensor(r["total"])) for r in read_loss_log(tmp_path / LOSS_LOG_NAME))
+    result = evaluate_checkpoint(run.model_path, tiny_world / "val" / "instances.json", tiny_world / "val" / "images",
+                                 tiny_world / "split.json", device="cuda", batch_size=4)
+    assert set(result["segm"]["generalized"]) == {"base", "target", "all"}
