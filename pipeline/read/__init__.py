@@ -1,0 +1,1 @@
+"""Readers of captioned-image inputs: webdataset shards, Conceptual Captions TSV, COCO captions."""
