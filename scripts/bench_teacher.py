@@ -81,7 +81,7 @@ def main(argv=None) -> dict:
     import torch
     import torch.nn.functional as F
 
-    from trainers.engine.device import resolve_device
+    from xpm.device import resolve_device
     from xpm.modeling.backbone import build_backbone
     from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
     from xpm.modeling.detector import build_detector

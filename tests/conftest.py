@@ -55,3 +55,21 @@ def tiny_model_config():
         rpn_pre_nms_top_n_test=100, rpn_post_nms_top_n_test=50, rpn_batch_size_per_image=32,
         box_batch_size_per_image=32, box_representation_size=32, mask_head_layers=1, roi_sampling_ratio=1,
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_teacher(tiny_world, tiny_model_config, tmp_path_factory):
+    """A teacher checkpoint trained for two steps on the tiny world: real format, real model."""
+    from trainers.engine.config import EngineConfig, OptimConfig
+    from trainers.teacher.config import TeacherConfig
+    from trainers.teacher.train import train_teacher
+
+    config = TeacherConfig(
+        train_gt=str(tiny_world / "train" / "instances_base.json"),
+        train_images=str(tiny_world / "train" / "images"),
+        split=str(tiny_world / "split.json"),
+        model=tiny_model_config,
+        optim=OptimConfig(optimizer="adamw", lr=1e-3, warmup_steps=1, schedule="constant", max_steps=2, batch_size=2),
+        engine=EngineConfig(device="cpu", num_workers=0, checkpoint_every=2),
+    )
+    return train_teacher(config, tmp_path_factory.mktemp("tiny_teacher"), progress=False).model_path

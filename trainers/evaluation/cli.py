@@ -20,7 +20,7 @@ def evaluate_checkpoint(model_path, gt, images, split_path, *, device: str = "au
     from pathlib import Path
 
     from schemas.split import read_split
-    from trainers.engine.device import resolve_device
+    from xpm.device import resolve_device
     from trainers.evaluation.table2 import evaluate_table2
     from xpm.modeling.checkpoint import CheckpointError, detector_from_checkpoint, read_checkpoint, text_embedder_for
 

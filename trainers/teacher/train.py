@@ -12,7 +12,7 @@ from schemas.split import read_split
 from trainers.data.batch_order import BatchOrder
 from trainers.data.coco_instances import CocoInstances
 from trainers.engine.batch import collate, to_device
-from trainers.engine.device import resolve_device
+from xpm.device import resolve_device
 from trainers.engine.loss_log import LossLog
 from trainers.engine.optim import build_optimizer, build_scheduler
 from trainers.engine.run_dir import claim_run_dir

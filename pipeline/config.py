@@ -1,0 +1,28 @@
+"""The configuration of one ``xpm pseudo-label`` run (saved in the version's manifest)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PseudoLabelConfig:
+    # Input shards: a brace pattern ('DIR/{00000..00099}.tar'), a glob, or a comma list.
+    input: str = ""
+    teacher: str = ""
+    output: str = ""
+    name: str = ""
+    device: str = "auto"
+    min_batch_size: int = 1
+    max_batch_size: int = 8
+    max_pixels: int = 40_000_000
+    min_side: int = 16
+
+    def __post_init__(self) -> None:
+        for field_name in ("input", "teacher", "output", "name"):
+            if not getattr(self, field_name):
+                raise ValueError(f"pseudo-label config: {field_name} is required (--{field_name}).")
+        if not self.name.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"pseudo-label config: name {self.name!r}: letters, digits, '-' and '_' only.")
+        if not 1 <= self.min_batch_size <= self.max_batch_size:
+            raise ValueError(f"pseudo-label config: batch sizes {self.min_batch_size}..{self.max_batch_size}: need 1 <= min <= max.")

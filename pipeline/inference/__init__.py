@@ -1,0 +1,1 @@
+"""Teacher inference behind Beam's ModelHandler: the model loads once per worker, images batch."""

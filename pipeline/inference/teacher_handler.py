@@ -1,0 +1,75 @@
+"""The teacher as a Beam ``ModelHandler``: ``load_model`` once per worker, ``run_inference`` on a
+batch of images with their caption nouns, returning the Eq. 2 / Eq. 4 alignment of each.
+
+Unlike Beam's PyTorch handlers, a device asked for and absent is an error here, never a silent
+fall-back to CPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import torch
+from apache_beam.ml.inference.base import ModelHandler
+
+from xpm.device import resolve_device
+from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
+from xpm.modeling.detector import OpenVocabMaskRCNN
+
+
+@dataclass(frozen=True)
+class AlignRequest:
+    key: str
+    pixels: np.ndarray = field(repr=False)  # H x W x 3 uint8
+    noun_embeddings: np.ndarray = field(repr=False)  # K x D float32
+
+
+@dataclass(frozen=True)
+class AlignedNoun:
+    box_xyxy: tuple[float, float, float, float]
+    score: float
+    logit: float
+    mask: np.ndarray = field(repr=False)  # H x W bool, Eq. 4
+
+
+class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun], OpenVocabMaskRCNN]):
+    def __init__(self, checkpoint: str, *, device: str = "auto", min_batch_size: int = 1, max_batch_size: int = 8):
+        if not 1 <= min_batch_size <= max_batch_size:
+            raise ValueError(f"batch sizes {min_batch_size}..{max_batch_size}: need 1 <= min <= max.")
+        self._checkpoint = checkpoint
+        self._device_name = device
+        self._batch = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
+        resolve_device(device)  # fail at pipeline construction, not on a worker an hour later
+
+    def load_model(self) -> OpenVocabMaskRCNN:
+        device = resolve_device(self._device_name)
+        return detector_from_checkpoint(read_checkpoint(self._checkpoint), device).eval()
+
+    def run_inference(
+        self, batch: Sequence[AlignRequest], model: OpenVocabMaskRCNN, inference_args: dict[str, Any] | None = None
+    ) -> Iterable[list[AlignedNoun]]:
+        device = next(model.parameters()).device
+        images = [torch.tensor(r.pixels, device=device).permute(2, 0, 1).float().div_(255) for r in batch]
+        nouns = [torch.from_numpy(r.noun_embeddings).to(device) for r in batch]
+        autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+        with torch.inference_mode(), autocast:
+            results = model.align(images, nouns)
+        return [
+            [
+                AlignedNoun(tuple(float(v) for v in box), float(score), float(logit), mask)
+                for box, score, logit, mask in zip(
+                    r["box"].float().cpu().tolist(), r["score"].float().cpu().tolist(),
+                    r["logit"].float().cpu().tolist(), r["mask"].cpu().numpy(),
+                )
+            ]
+            for r in results
+        ]
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        return self._batch
+
+    def get_num_bytes(self, batch: Sequence[AlignRequest]) -> int:
+        return sum(r.pixels.nbytes for r in batch)

@@ -1,0 +1,138 @@
+"""``xpm pseudo-label``: the Apache Beam job from captioned shards to a dataset version.
+
+    read shard -> decode + validate -> caption nouns + embeddings -> RunInference (teacher:
+    Eq. 2 argmax, Eq. 4 masks) -> pseudo-label records -> per input shard: output tar + record
+                                                        rejects of every stage ┘
+
+Shards already finished in this run's staging folder are skipped, so a killed run started again
+with the same arguments resumes; the version is committed by rename once every shard is done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.config import PseudoLabelConfig
+from pipeline.decode import DecodeLimits
+from pipeline.finalize import finalize_version, part_path, shard_path
+from pipeline.inference.teacher_handler import TeacherModelHandler
+from pipeline.inference.word_embeddings import WordEmbeddings
+from pipeline.inputs import expand_inputs, shard_name_of
+from pipeline.nouns import load_lexicon
+from pipeline.pseudo_labels import lexicon_vocab_ids
+from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample
+from pipeline.version import commit_version, run_identity, staging_dir
+from pipeline.write.filesystem import write_bytes
+from pipeline.write.shard_writer import canonical_json, write_output_shard
+from xpm.config import to_dict
+from xpm.io.hashing import file_sha256
+from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
+
+# The DirectRunner's own portable runner, named directly: plain "DirectRunner" first tries to
+# fetch a Prism binary, which an offline machine cannot.
+LOCAL_RUNNER = "apache_beam.runners.portability.fn_api_runner.fn_runner.FnApiRunner"
+
+
+@dataclass(frozen=True)
+class PseudoLabelRun:
+    version_dir: str
+    manifest: dict
+    resumed_shards: int
+
+
+class WriteShard(beam.DoFn):
+    def __init__(self, staging: str):
+        self._staging = staging
+
+    def process(self, element):
+        shard, grouped = element
+        samples = list(grouped["samples"])
+        rejects = sorted(grouped["rejects"], key=lambda r: r.key)
+        (info,) = grouped["inputs"]
+        entry = write_output_shard(shard_path(self._staging, shard), f"{shard}.tar", samples)
+        index = [
+            {"key": s.key, "shard": f"{shard}.tar", "input_shard": shard, "width": s.labels.width,
+             "height": s.labels.height, "caption": s.caption, "nouns": [n.word for n in s.labels.nouns],
+             "synsets": [n.synset for n in s.labels.nouns], "image_sha256": hashlib.sha256(s.image_bytes).hexdigest()}
+            for s in sorted(samples, key=lambda s: s.key)
+        ]
+        record = {
+            "entry": entry.to_json(),
+            "input": info,
+            "rejects": [{"key": r.key, "input_shard": r.input_shard, "stage": r.stage, "reason": r.reason, "detail": r.detail} for r in rejects],
+            "index": index,
+        }
+        write_bytes(part_path(self._staging, shard), canonical_json(record))
+        yield shard
+
+
+def _code_commit() -> str:
+    try:
+        root = Path(__file__).resolve().parent.parent
+        return subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, config: PseudoLabelConfig, checkpoint, teacher_sha: str):
+    text = checkpoint.text_model
+    read = pipeline | "Inputs" >> beam.Create(todo) | "Read" >> beam.ParDo(ReadShard()).with_outputs(REJECTS, INPUTS, main="samples")
+    decoded = read.samples | "Decode" >> beam.ParDo(Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))).with_outputs(REJECTS, main="ok")
+    nouns = decoded.ok | "Nouns" >> beam.ParDo(ExtractNouns(text.id, text.mode, text.hash)).with_outputs(REJECTS, main="ok")
+    handler = KeyedModelHandler(TeacherModelHandler(
+        config.teacher, device=config.device, min_batch_size=config.min_batch_size, max_batch_size=config.max_batch_size))
+    labelled = (
+        nouns.ok
+        | "Teacher" >> RunInference(handler)
+        | "PseudoLabels" >> beam.ParDo(ToLabelledSample(teacher_sha))
+    )
+    rejects = (read[REJECTS], decoded[REJECTS], nouns[REJECTS]) | "AllRejects" >> beam.Flatten()
+    return (
+        {"samples": labelled, "rejects": rejects, "inputs": read[INPUTS]}
+        | "ByShard" >> beam.CoGroupByKey()
+        | "Write" >> beam.ParDo(WriteShard(staging))
+    )
+
+
+def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = None) -> PseudoLabelRun:
+    beam_args = list(beam_args or [])
+    if not any(arg.startswith("--runner") for arg in beam_args):
+        beam_args.append(f"--runner={LOCAL_RUNNER}")
+    checkpoint = read_checkpoint(config.teacher)
+    embedder = text_embedder_for(checkpoint, config.teacher)
+    TeacherModelHandler(config.teacher, device=config.device)  # device errors before any work
+    teacher_sha = file_sha256(config.teacher)
+    inputs = expand_inputs(config.input)
+    sizes = {path: FileSystems.match([path])[0].metadata_list[0].size_in_bytes for path in inputs}
+    settings = {k: v for k, v in to_dict(config).items() if k not in ("output", "name")}
+    identity = run_identity({"inputs": sizes, "teacher": teacher_sha, "config": settings})
+    dataset_dir = FileSystems.join(config.output, config.name)
+    staging = staging_dir(dataset_dir, identity)
+    shards = [shard_name_of(path) for path in inputs]
+    done = {shard for shard in shards if FileSystems.exists(part_path(staging, shard))}
+    todo = [path for path in inputs if shard_name_of(path) not in done]
+    if todo:
+        with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
+            build_pipeline(pipeline, todo, staging, config, checkpoint, teacher_sha)
+    lexicon = load_lexicon()
+    runner = next(arg.split("=", 1)[1] for arg in beam_args if arg.startswith("--runner="))
+    lineage = {
+        "teacher_sha256": teacher_sha,
+        "teacher": config.teacher,
+        "wordnet_version": lexicon.wordnet_version,
+        "text_model": {"id": checkpoint.text_model.id, "hash": checkpoint.text_model.hash, "mode": checkpoint.text_model.mode},
+        "config": to_dict(config),
+        "code_commit": _code_commit(),
+        "beam_version": beam.__version__,
+        "runner": runner,
+    }
+    manifest = finalize_version(staging, shards, lineage, WordEmbeddings(embedder), lexicon_vocab_ids(lexicon))
+    return PseudoLabelRun(commit_version(staging, dataset_dir), manifest, resumed_shards=len(done))

@@ -1,0 +1,127 @@
+"""The per-element stages of the pseudo-labeling job as Beam DoFns: thin wrappers over the pure
+functions of ``read``, ``decode``, ``nouns`` and ``pseudo_labels``. Rejects leave every stage
+on the ``rejects`` output, keyed by input shard."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.decode import DecodeLimits, decode_sample
+from pipeline.inference.teacher_handler import AlignedNoun, AlignRequest
+from pipeline.inference.word_embeddings import WordEmbeddings
+from pipeline.inputs import shard_name_of
+from pipeline.nouns import CaptionNoun, NounExtractor, load_lexicon
+from pipeline.pseudo_labels import build_pseudo_labels, lexicon_vocab_ids
+from pipeline.read.shard_reader import read_shard
+from pipeline.records import Reject
+from pipeline.write.shard_writer import LabelledSample
+
+REJECTS = "rejects"
+INPUTS = "inputs"
+
+
+class _HashingReader:
+    """Hashes a stream while tarfile reads it, so an input's sha256 costs no second pass."""
+
+    def __init__(self, stream):
+        self._stream, self.digest, self.size = stream, hashlib.sha256(), 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+
+
+class ReadShard(beam.DoFn):
+    def process(self, path: str):
+        shard = shard_name_of(path)
+        read = 0
+        with FileSystems.open(path, compression_type="uncompressed") as stream:
+            hashing = _HashingReader(stream)
+            for item in read_shard(hashing, shard):
+                read += 1
+                if isinstance(item, Reject):
+                    yield beam.pvalue.TaggedOutput(REJECTS, (shard, item))
+                else:
+                    yield item
+            hashing.drain()
+        info = {"path": path, "sha256": hashing.digest.hexdigest(), "bytes": hashing.size, "samples_read": read}
+        yield beam.pvalue.TaggedOutput(INPUTS, (shard, info))
+
+
+class Decode(beam.DoFn):
+    def __init__(self, limits: DecodeLimits):
+        self._limits = limits
+
+    def process(self, sample):
+        result = decode_sample(sample, self._limits)
+        if isinstance(result, Reject):
+            yield beam.pvalue.TaggedOutput(REJECTS, (result.input_shard, result))
+        else:
+            yield result
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """What travels beside an image through RunInference (its key) to build the output."""
+
+    key: str
+    input_shard: str
+    image_bytes: bytes = field(repr=False)
+    image_ext: str
+    caption: str
+    width: int
+    height: int
+    nouns: tuple[CaptionNoun, ...]
+
+
+class ExtractNouns(beam.DoFn):
+    """Caption nouns (paper 3.2.2) and their word embeddings; a caption without object nouns is
+    a reject: it has nothing to align."""
+
+    def __init__(self, text_model: str, text_mode: str, text_hash: str):
+        self._text = (text_model, text_mode, text_hash)
+
+    def setup(self):
+        from xpm.text import TextEmbedder
+
+        self._extract = NounExtractor(load_lexicon())
+        embedder = TextEmbedder(self._text[0], mode=self._text[1])
+        if embedder.model_hash != self._text[2]:
+            raise RuntimeError(f"text model {self._text[0]!r} on this worker differs from the teacher's (hash mismatch).")
+        self._embed = WordEmbeddings(embedder)
+
+    def process(self, sample):
+        result = self._extract(sample.caption)
+        if not result.nouns:
+            yield beam.pvalue.TaggedOutput(REJECTS, (sample.input_shard, Reject(
+                sample.key, sample.input_shard, "nouns", "no_nouns", result.reason or "")))
+            return
+        height, width = sample.pixels.shape[:2]
+        info = SampleInfo(sample.key, sample.input_shard, sample.image_bytes, sample.image_ext, sample.caption,
+                          width, height, tuple(result.nouns))
+        embeddings = self._embed([noun.lemma for noun in result.nouns]).astype(np.float32)
+        yield info, AlignRequest(sample.key, sample.pixels, embeddings)
+
+
+class ToLabelledSample(beam.DoFn):
+    def __init__(self, teacher_sha256: str):
+        self._teacher = teacher_sha256
+
+    def setup(self):
+        self._vocab_ids = lexicon_vocab_ids(load_lexicon())
+
+    def process(self, element: tuple[SampleInfo, list[AlignedNoun]]):
+        info, aligned = element
+        labels = build_pseudo_labels(info.key, info.width, info.height, info.nouns, aligned, self._vocab_ids, self._teacher)
+        yield info.input_shard, LabelledSample(info.key, info.image_bytes, info.image_ext, info.caption, labels)

@@ -1,0 +1,40 @@
+"""Dataset versions ``ROOT/NAME/vN``: built in a staging folder named by the run's identity (so a
+re-run with the same arguments resumes it), then renamed to the next free ``vN`` — a version
+exists only once whole, and nothing ever writes into a finished one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.dataset_version import MANIFEST_FILE, parse_version_dir_name, version_dir_name
+
+STAGING_PREFIX = ".staging-"
+
+
+def run_identity(description: dict) -> str:
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def staging_dir(dataset_dir: str, identity: str) -> str:
+    return FileSystems.join(dataset_dir, STAGING_PREFIX + identity)
+
+
+def existing_versions(dataset_dir: str) -> list[int]:
+    """Numbers of the finished versions: folders ``vN`` holding a manifest (written last)."""
+    pattern = FileSystems.join(dataset_dir, "v*", MANIFEST_FILE)
+    found = [m.path for r in FileSystems.match([pattern]) for m in r.metadata_list]
+    numbers = (parse_version_dir_name(path.replace("\\", "/").split("/")[-2]) for path in found)
+    return sorted(n for n in numbers if n is not None)
+
+
+def commit_version(staging: str, dataset_dir: str) -> str:
+    """Rename the finished staging folder to the next ``vN``; returns its path."""
+    number = max(existing_versions(dataset_dir), default=0) + 1
+    while FileSystems.exists(FileSystems.join(dataset_dir, version_dir_name(number))):
+        number += 1
+    target = FileSystems.join(dataset_dir, version_dir_name(number))
+    FileSystems.rename([staging], [target])
+    return target

@@ -1,0 +1,1 @@
+"""Writers of a dataset version: output shards and their per-shard records."""

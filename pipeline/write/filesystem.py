@@ -1,0 +1,39 @@
+"""Atomic writes through Beam's FileSystems, so ``gs://`` and ``s3://`` outputs work where their
+Beam extras are installed: write a hidden temporary beside the target, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+
+from apache_beam.io.filesystems import FileSystems
+
+
+@contextlib.contextmanager
+def atomic_write(path: str):
+    directory, name = FileSystems.split(path)
+    if not FileSystems.exists(directory):
+        FileSystems.mkdirs(directory)
+    staging = FileSystems.join(directory, f".{name}.{uuid.uuid4().hex}.partial")
+    stream = FileSystems.create(staging)
+    try:
+        yield stream
+        stream.close()
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+        FileSystems.rename([staging], [path])
+    except BaseException:
+        stream.close()
+        if FileSystems.exists(staging):
+            FileSystems.delete([staging])
+        raise
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    with atomic_write(path) as stream:
+        stream.write(data)
+
+
+def read_bytes(path: str) -> bytes:
+    with FileSystems.open(path) as stream:
+        return stream.read()
