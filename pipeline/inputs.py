@@ -22,6 +22,8 @@ def expand_inputs(pattern: str) -> list[str]:
     paths: list[str] = []
     for part in (p.strip() for p in pattern.split(",")):
         for expanded in braceexpand(part):
+            if "://" not in expanded:
+                expanded = posixpath.normpath(expanded)
             if any(ch in expanded for ch in "*?["):
                 matches = [m.path for r in FileSystems.match([expanded]) for m in r.metadata_list]
                 if not matches:

@@ -102,6 +102,15 @@ def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, confi
     )
 
 
+def run_identity_for(config: PseudoLabelConfig, inputs: list[str] | None = None, teacher_sha: str | None = None) -> str:
+    """What makes two runs the same run (and so a re-run resume the other): the inputs and their
+    sizes, the teacher's hash and every setting except where the output goes."""
+    inputs = inputs if inputs is not None else expand_inputs(config.input)
+    sizes = {path: FileSystems.match([path])[0].metadata_list[0].size_in_bytes for path in inputs}
+    settings = {k: v for k, v in to_dict(config).items() if k not in ("output", "name")}
+    return run_identity({"inputs": sizes, "teacher": teacher_sha or file_sha256(config.teacher), "config": settings})
+
+
 def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = None) -> PseudoLabelRun:
     beam_args = list(beam_args or [])
     if not any(arg.startswith("--runner") for arg in beam_args):
@@ -111,9 +120,7 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
     TeacherModelHandler(config.teacher, device=config.device)  # device errors before any work
     teacher_sha = file_sha256(config.teacher)
     inputs = expand_inputs(config.input)
-    sizes = {path: FileSystems.match([path])[0].metadata_list[0].size_in_bytes for path in inputs}
-    settings = {k: v for k, v in to_dict(config).items() if k not in ("output", "name")}
-    identity = run_identity({"inputs": sizes, "teacher": teacher_sha, "config": settings})
+    identity = run_identity_for(config, inputs, teacher_sha)
     dataset_dir = FileSystems.join(config.output, config.name)
     staging = staging_dir(dataset_dir, identity)
     shards = [shard_name_of(path) for path in inputs]

@@ -21,6 +21,8 @@ COMMANDS = {
     "train-teacher": "trainers.teacher.cli",
     "eval": "trainers.evaluation.cli",
     "coco-split": "trainers.data.coco_split_cli",
+    "pseudo-label": "pipeline.cli",
+    "dataset": "pipeline.dataset.cli",
     "demo": "xpm.demo",
 }
 
@@ -43,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # Commands that run Beam pipelines take Beam's own options (--runner, --direct_num_workers,
+    # ...) as they are; every other command refuses what it does not know.
+    if extra and not getattr(importlib.import_module(COMMANDS[args.command]), "PASSES_BEAM_OPTIONS", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.beam_args = extra
     try:
         return int(args._run(args) or 0)
     except USER_ERRORS as error:

@@ -1,5 +1,11 @@
+import dataclasses
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -69,3 +75,78 @@ def test_a_second_run_makes_v2_with_identical_shards(first_run):
     assert again.version_dir.endswith("/tiny/v2")
     assert [s["sha256"] for s in again.manifest["shards"]] == [s["sha256"] for s in run.manifest["shards"]]
     assert (root / "tiny" / "v1" / "manifest.json").is_file()  # v1 untouched
+
+
+def _shard_hashes(manifest):
+    return {s["name"]: s["sha256"] for s in manifest["shards"]}
+
+
+def test_resume_reuses_finished_shards_and_ends_identical(first_run, tmp_path):
+    root, config, run = first_run
+    from pipeline.job import run_identity_for
+    from pipeline.version import staging_dir
+
+    resumed_root = tmp_path / "resumed"
+    config = dataclasses.replace(config, output=str(resumed_root))
+    staging = Path(staging_dir(str(resumed_root / "tiny"), run_identity_for(config)))
+    # A run killed after its first shard: that shard and its record are there, a temporary
+    # file of the next one is left over, nothing else.
+    first = run.manifest["shards"][0]["name"].removesuffix(".tar")
+    (staging / "shards").mkdir(parents=True)
+    (staging / "parts").mkdir()
+    shutil.copy(Path(run.version_dir) / "shards" / f"{first}.tar", staging / "shards" / f"{first}.tar")
+    shutil.copy(Path(run.version_dir) / "parts" / f"{first}.json", staging / "parts" / f"{first}.json")
+    (staging / "shards" / ".00001.tar.abc.partial").write_bytes(b"half a shard")
+    resumed = run_pseudo_label(config)
+    assert resumed.resumed_shards == 1
+    assert _shard_hashes(resumed.manifest) == _shard_hashes(run.manifest)
+    assert not staging.exists()
+
+
+def test_sigkill_then_rerun_ends_identical(first_run, tmp_path):
+    _, config, run = first_run
+    root = tmp_path / "killed"
+    command = [sys.executable, "-m", "xpm.cli", "pseudo-label", "--input", config.input, "--teacher", config.teacher,
+               "--output", str(root), "--name", "tiny", "--device", "cpu"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(6)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not list(root.glob("tiny/v*")), "the killed run must not have committed a version"
+    again = run_pseudo_label(dataclasses.replace(config, output=str(root)))
+    assert again.version_dir.endswith("/tiny/v1")
+    assert _shard_hashes(again.manifest) == _shard_hashes(run.manifest)
+
+
+def test_dataset_commands_list_show_verify_and_catch_a_flipped_byte(first_run, tmp_path, capsys):
+    from xpm.cli import main
+
+    root, _, run = first_run
+    assert main(["dataset", "list", str(root)]) == 0
+    assert "tiny/v1" in capsys.readouterr().out
+    assert main(["dataset", "show", str(root / "tiny" / "v1")]) == 0
+    shown = capsys.readouterr().out
+    assert "nouns by frequency" in shown and "rejects by reason" in shown and "teacher" in shown
+    copy = tmp_path / "tiny" / "v1"
+    shutil.copytree(run.version_dir, copy)
+    assert main(["dataset", "verify", str(copy)]) == 0
+    shard = sorted((copy / "shards").glob("*.tar"))[1]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(bytes(data))
+    assert main(["dataset", "verify", str(copy)]) == 1
+    assert shard.name in capsys.readouterr().out
+
+
+def test_dataset_diff_reports_lineage_nouns_and_samples(first_run, capsys):
+    from pipeline.dataset.inspect import diff_versions
+    from pipeline.dataset.versions import open_version
+
+    root, _, _ = first_run
+    a = open_version(str(root / "tiny" / "v1"))
+    same = diff_versions(a, a)
+    assert not same.nouns and not same.added and not same.removed and not same.lineage
+    from xpm.cli import main
+
+    assert main(["dataset", "diff", str(root / "tiny" / "v1"), str(root / "tiny")]) == 0
+    assert "samples added" in capsys.readouterr().out

@@ -1,0 +1,44 @@
+"""``xpm pseudo-label``: captioned shards + a teacher -> a new dataset version ROOT/NAME/vN."""
+
+from __future__ import annotations
+
+HELP = "pseudo-label captioned shards with a teacher (Apache Beam) into an immutable dataset version"
+PASSES_BEAM_OPTIONS = True
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--input", help="input shards: 'DIR/{00000..00099}.tar', a glob, or a comma list")
+    parser.add_argument("--teacher", help="teacher checkpoint (model.pt of train-teacher)")
+    parser.add_argument("--output", help="dataset root: the version goes to ROOT/NAME/vN")
+    parser.add_argument("--name", help="dataset name (letters, digits, '-', '_')")
+    parser.add_argument("--config", help="YAML with PseudoLabelConfig fields; flags override it")
+    parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
+    parser.add_argument("--min-batch-size", type=int, help="smallest inference batch (default 1)")
+    parser.add_argument("--max-batch-size", type=int, help="largest inference batch (default 8)")
+    parser.epilog = (
+        "Any other --option goes to Apache Beam: --runner (default: the local FnApiRunner, which needs no "
+        "download), --direct_num_workers N, --direct_running_mode in_memory|multi_threading|multi_processing, "
+        "or the options of DataflowRunner, FlinkRunner, SparkRunner."
+    )
+
+
+def run(args) -> int:
+    from pipeline.config import PseudoLabelConfig
+    from pipeline.job import run_pseudo_label
+    from xpm.config import load_config
+
+    overrides = {
+        "input": args.input, "teacher": args.teacher, "output": args.output, "name": args.name,
+        "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size,
+    }
+    config = load_config(PseudoLabelConfig, args.config, overrides)
+    result = run_pseudo_label(config, args.beam_args)
+    counts = result.manifest["counts"]
+    resumed = f"; {result.resumed_shards} shard(s) reused from an interrupted run" if result.resumed_shards else ""
+    print(
+        f"{result.version_dir}: {counts['samples']} samples in {len(result.manifest['shards'])} shard(s), "
+        f"{counts['rejects']} rejects of {counts['samples_read']} read, {counts['vocabulary']} nouns in V_C{resumed}"
+    )
+    for reason, count in counts["rejects_by_reason"].items():
+        print(f"  rejected {reason}: {count}")
+    return 0

@@ -1,0 +1,1 @@
+"""Looking at dataset versions: list, show, verify, diff (``xpm dataset ...``)."""
