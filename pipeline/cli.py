@@ -15,6 +15,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
     parser.add_argument("--min-batch-size", type=int, help="smallest inference batch (default 1)")
     parser.add_argument("--max-batch-size", type=int, help="largest inference batch (default 8)")
+    parser.add_argument("--shards-per-pipeline", type=int,
+                        help="input shards per Beam pipeline run; 0 = all at once (for Dataflow/Flink/Spark); default 4")
     parser.epilog = (
         "Any other --option goes to Apache Beam: --runner (default: the local FnApiRunner, which needs no "
         "download), --direct_num_workers N, --direct_running_mode in_memory|multi_threading|multi_processing, "
@@ -29,7 +31,7 @@ def run(args) -> int:
 
     overrides = {
         "input": args.input, "teacher": args.teacher, "output": args.output, "name": args.name,
-        "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size,
+        "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size, "shards_per_pipeline": args.shards_per_pipeline,
     }
     config = load_config(PseudoLabelConfig, args.config, overrides)
     result = run_pseudo_label(config, args.beam_args)

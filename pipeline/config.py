@@ -17,6 +17,10 @@ class PseudoLabelConfig:
     max_batch_size: int = 8
     max_pixels: int = 40_000_000
     min_side: int = 16
+    # Input shards per Beam pipeline run (0: all in one). Local runners hold everything before
+    # the per-shard grouping in memory, so the local default runs a few shards at a time and
+    # memory stays bounded by shard size; distributed runners shuffle to disk and take all.
+    shards_per_pipeline: int = 4
 
     def __post_init__(self) -> None:
         for field_name in ("input", "teacher", "output", "name"):
@@ -24,5 +28,7 @@ class PseudoLabelConfig:
                 raise ValueError(f"pseudo-label config: {field_name} is required (--{field_name}).")
         if not self.name.replace("-", "").replace("_", "").isalnum():
             raise ValueError(f"pseudo-label config: name {self.name!r}: letters, digits, '-' and '_' only.")
+        if self.shards_per_pipeline < 0:
+            raise ValueError(f"pseudo-label config: shards_per_pipeline={self.shards_per_pipeline}: 0 (all) or more.")
         if not 1 <= self.min_batch_size <= self.max_batch_size:
             raise ValueError(f"pseudo-label config: batch sizes {self.min_batch_size}..{self.max_batch_size}: need 1 <= min <= max.")

@@ -104,10 +104,11 @@ def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, confi
 
 def run_identity_for(config: PseudoLabelConfig, inputs: list[str] | None = None, teacher_sha: str | None = None) -> str:
     """What makes two runs the same run (and so a re-run resume the other): the inputs and their
-    sizes, the teacher's hash and every setting except where the output goes."""
+    sizes, the teacher's hash and every setting that can change a shard's bytes (so not where the
+    output goes, nor how many shards one Beam pipeline takes)."""
     inputs = inputs if inputs is not None else expand_inputs(config.input)
     sizes = {path: FileSystems.match([path])[0].metadata_list[0].size_in_bytes for path in inputs}
-    settings = {k: v for k, v in to_dict(config).items() if k not in ("output", "name")}
+    settings = {k: v for k, v in to_dict(config).items() if k not in ("output", "name", "shards_per_pipeline")}
     return run_identity({"inputs": sizes, "teacher": teacher_sha or file_sha256(config.teacher), "config": settings})
 
 
@@ -126,9 +127,10 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
     shards = [shard_name_of(path) for path in inputs]
     done = {shard for shard in shards if FileSystems.exists(part_path(staging, shard))}
     todo = [path for path in inputs if shard_name_of(path) not in done]
-    if todo:
+    chunk = config.shards_per_pipeline or len(todo) or 1
+    for start in range(0, len(todo), chunk):
         with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
-            build_pipeline(pipeline, todo, staging, config, checkpoint, teacher_sha)
+            build_pipeline(pipeline, todo[start : start + chunk], staging, config, checkpoint, teacher_sha)
     lexicon = load_lexicon()
     runner = next(arg.split("=", 1)[1] for arg in beam_args if arg.startswith("--runner="))
     lineage = {

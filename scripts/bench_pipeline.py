@@ -1,0 +1,126 @@
+"""Benchmark: pseudo-labeling pipeline efficiency and memory.
+
+Efficiency = images/s of the whole ``xpm pseudo-label`` job (read, decode, nouns, batched teacher
+inference with Eq. 2/4, shard writing, manifest) divided by images/s of the bare batched
+``model.align`` forward on the same decoded images with the same nouns and batch size, in the
+same run. Memory: peak RSS of the job (a child process) for N and 4N input images.
+
+    .venv/bin/python scripts/bench_pipeline.py --teacher RUN/model.pt --shards 'WORLD/captioned/*.tar' [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def bare_forward_rate(teacher: str, shards: list[Path], images: int, batch_size: int) -> tuple[float, int]:
+    import torch
+
+    from pipeline.decode import decode_sample
+    from pipeline.inference.teacher_handler import AlignRequest, TeacherModelHandler
+    from pipeline.inference.word_embeddings import WordEmbeddings
+    from pipeline.nouns import NounExtractor, load_lexicon
+    from pipeline.read.shard_reader import read_shard
+    from pipeline.records import DecodedSample, RawSample
+    from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
+
+    extract = NounExtractor(load_lexicon())
+    embed = WordEmbeddings(text_embedder_for(read_checkpoint(teacher)))
+    requests = []
+    for shard in shards:
+        with open(shard, "rb") as stream:
+            for raw in read_shard(stream, shard.stem):
+                decoded = decode_sample(raw) if isinstance(raw, RawSample) else None
+                if isinstance(decoded, DecodedSample):
+                    nouns = extract(decoded.caption).nouns
+                    if nouns:
+                        requests.append(AlignRequest(decoded.key, decoded.pixels, embed([n.lemma for n in nouns])))
+        if len(requests) >= images:
+            break
+    requests = requests[:images]
+    handler = TeacherModelHandler(teacher, device="cpu" if not torch.cuda.is_available() else "cuda")
+    model = handler.load_model()
+    handler.run_inference(requests[:batch_size], model)  # warm-up
+    started = time.perf_counter()
+    for start in range(0, len(requests), batch_size):
+        handler.run_inference(requests[start : start + batch_size], model)
+    return len(requests) / (time.perf_counter() - started), len(requests)
+
+
+def pipeline_run(teacher: str, inputs: list[Path], batch_size: int) -> dict:
+    """Runs the job in a child process on copies of ``inputs``; wall time and its peak RSS."""
+    work = Path(tempfile.mkdtemp(prefix="xpm-bench-"))
+    try:
+        folder = work / "in"
+        folder.mkdir()
+        for index, shard in enumerate(inputs):
+            shutil.copy(shard, folder / f"{index:05d}.tar")
+        command = [sys.executable, "-m", "xpm.cli", "pseudo-label", "--input", str(folder / "*.tar"), "--teacher", teacher,
+                   "--output", str(work / "out"), "--name", "bench", "--device", "auto",
+                   "--min-batch-size", str(batch_size), "--max-batch-size", str(batch_size)]
+        # A fresh parent per run: RUSAGE_CHILDREN's peak is a maximum over every child ever waited for.
+        probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        started = time.perf_counter()
+        output = subprocess.run([sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True).stdout
+        seconds = time.perf_counter() - started
+        manifest = json.loads(next((work / "out" / "bench").glob("v*/manifest.json")).read_text())
+        return {"seconds": round(seconds, 2), "samples_read": manifest["counts"]["samples_read"],
+                "samples": manifest["counts"]["samples"], "peak_rss_mib": round(int(output.split()[-1]) / 1024, 1)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teacher", required=True)
+    parser.add_argument("--shards", required=True, help="glob of captioned input shards (e.g. the synthetic world's)")
+    parser.add_argument("--images", type=int, default=1000, help="N: the efficiency run and the first memory run")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--json", type=Path, default=Path("runs/bench/pipeline.json"))
+    args = parser.parse_args(argv)
+
+    import glob
+
+    shards = [Path(p) for p in sorted(glob.glob(args.shards))]
+    if not shards:
+        raise SystemExit(f"--shards {args.shards!r} matches nothing")
+    per_shard = json.loads(shards[0].with_name(shards[0].stem + "_stats.json").read_text())["count"]
+    needed = max(1, args.images // per_shard)
+    small = [shards[i % len(shards)] for i in range(needed)]
+    large = [shards[i % len(shards)] for i in range(4 * needed)]
+    bare_rate, bare_images = bare_forward_rate(args.teacher, small, args.images, args.batch_size)
+    small_run = pipeline_run(args.teacher, small, args.batch_size)
+    large_run = pipeline_run(args.teacher, large, args.batch_size)
+    pipeline_rate = small_run["samples"] / small_run["seconds"]
+    result = {
+        "benchmark": "pseudo_label_pipeline",
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
+        "runner": "FnApiRunner (local default)",
+        "batch_size": args.batch_size,
+        "bare_forward_images_per_second": round(bare_rate, 2),
+        "bare_forward_images": bare_images,
+        "pipeline_images_per_second": round(pipeline_rate, 2),
+        "efficiency": round(pipeline_rate / bare_rate, 3),
+        "target_efficiency": 0.9,
+        "run_n": small_run,
+        "run_4n": large_run,
+        "peak_rss_ratio_4n_over_n": round(large_run["peak_rss_mib"] / small_run["peak_rss_mib"], 3),
+    }
+    print(json.dumps(result, indent=2))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
