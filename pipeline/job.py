@@ -30,7 +30,7 @@ from pipeline.nouns import load_lexicon
 from pipeline.pseudo_labels import lexicon_vocab_ids
 from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample
 from pipeline.version import commit_version, run_identity, staging_dir
-from pipeline.write.filesystem import write_bytes
+from pipeline.write.filesystem import local_copy, write_bytes
 from pipeline.write.shard_writer import canonical_json, write_output_shard
 from xpm.config import to_dict
 from xpm.io.hashing import file_sha256
@@ -109,17 +109,18 @@ def run_identity_for(config: PseudoLabelConfig, inputs: list[str] | None = None,
     inputs = inputs if inputs is not None else expand_inputs(config.input)
     sizes = {path: FileSystems.match([path])[0].metadata_list[0].size_in_bytes for path in inputs}
     settings = {k: v for k, v in to_dict(config).items() if k not in ("output", "name", "shards_per_pipeline")}
-    return run_identity({"inputs": sizes, "teacher": teacher_sha or file_sha256(config.teacher), "config": settings})
+    return run_identity({"inputs": sizes, "teacher": teacher_sha or file_sha256(local_copy(config.teacher)), "config": settings})
 
 
 def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = None) -> PseudoLabelRun:
     beam_args = list(beam_args or [])
     if not any(arg.startswith("--runner") for arg in beam_args):
         beam_args.append(f"--runner={LOCAL_RUNNER}")
-    checkpoint = read_checkpoint(config.teacher)
+    teacher_file = local_copy(config.teacher)
+    checkpoint = read_checkpoint(teacher_file)
     embedder = text_embedder_for(checkpoint, config.teacher)
     TeacherModelHandler(config.teacher, device=config.device)  # device errors before any work
-    teacher_sha = file_sha256(config.teacher)
+    teacher_sha = file_sha256(teacher_file)
     inputs = expand_inputs(config.input)
     identity = run_identity_for(config, inputs, teacher_sha)
     dataset_dir = FileSystems.join(config.output, config.name)

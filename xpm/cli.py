@@ -21,6 +21,7 @@ COMMANDS = {
     "train-teacher": "trainers.teacher.cli",
     "eval": "trainers.evaluation.cli",
     "coco-split": "trainers.data.coco_split_cli",
+    "shard": "pipeline.shard",
     "pseudo-label": "pipeline.cli",
     "dataset": "pipeline.dataset.cli",
     "demo": "xpm.demo",

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from apache_beam.ml.inference.base import ModelHandler
 
+from pipeline.write.filesystem import local_copy
 from xpm.device import resolve_device
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import OpenVocabMaskRCNN
@@ -46,7 +47,7 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun], OpenVoca
 
     def load_model(self) -> OpenVocabMaskRCNN:
         device = resolve_device(self._device_name)
-        return detector_from_checkpoint(read_checkpoint(self._checkpoint), device).eval()
+        return detector_from_checkpoint(read_checkpoint(local_copy(self._checkpoint)), device).eval()
 
     def run_inference(
         self, batch: Sequence[AlignRequest], model: OpenVocabMaskRCNN, inference_args: dict[str, Any] | None = None

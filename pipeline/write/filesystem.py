@@ -37,3 +37,23 @@ def write_bytes(path: str, data: bytes) -> None:
 def read_bytes(path: str) -> bytes:
     with FileSystems.open(path) as stream:
         return stream.read()
+
+
+def local_copy(path: str) -> str:
+    """A local file for ``path``: itself when local, else a copy in xpm's cache (a checkpoint on
+    gs:// read by torch, which only opens local files)."""
+    if "://" not in path:
+        return path
+    import hashlib
+
+    from xpm.resources import cache_root
+
+    target = cache_root() / "remote" / hashlib.sha256(path.encode()).hexdigest()[:16] / path.rsplit("/", 1)[-1]
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_suffix(target.suffix + ".partial")
+        with FileSystems.open(path, compression_type="uncompressed") as source, open(staging, "wb") as sink:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                sink.write(block)
+        staging.replace(target)
+    return str(target)

@@ -49,9 +49,23 @@ class CaptionedSample:
     extra: dict = field(default_factory=dict)
 
 
-def write_captioned_shard(directory: Path, shard: int, samples: list[CaptionedSample]) -> Path:
+@dataclass
+class FailedSample:
+    """A row whose image could not be had: recorded in the parquet (img2dataset's status), not in the tar."""
+
+    key: str
+    caption: str
+    url: str
+    error: str
+
+
+def write_captioned_shard(directory: Path, shard: int, samples: list[CaptionedSample], failures: list[FailedSample] = ()) -> Path:
     """Write ``NNNNN.tar``, ``NNNNN.parquet`` and ``NNNNN_stats.json``; the tar is renamed in last."""
-    rows = []
+    rows = [
+        {"key": f.key, "url": f.url, "caption": f.caption, "status": "failed_to_download", "error_message": f.error,
+         "width": None, "height": None, "original_width": None, "original_height": None, "sha256": None}
+        for f in failures
+    ]
     directory.mkdir(parents=True, exist_ok=True)
     tar_path = directory / f"{shard_name(shard)}.tar"
     with atomic_output(tar_path) as stream:
@@ -78,10 +92,11 @@ def write_captioned_shard(directory: Path, shard: int, samples: list[CaptionedSa
                 add_tar_member(tar, f"{sample.key}.{META_EXT}", meta)
         parquet_path = directory / f"{shard_name(shard)}.parquet"
         with atomic_output(parquet_path) as parquet_stream:
+            rows.sort(key=lambda row: row["key"])
             pq.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA), parquet_stream)
         write_text_atomically(
             directory / f"{shard_name(shard)}_stats.json",
-            json.dumps(stats_record(len(rows), len(rows)), indent=2, sort_keys=True) + "\n",
+            json.dumps(stats_record(len(rows), len(samples)), indent=2, sort_keys=True) + "\n",
         )
     return tar_path
 
