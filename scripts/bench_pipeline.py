@@ -101,7 +101,10 @@ def main(argv=None) -> dict:
     bare_rate, bare_images = bare_forward_rate(args.teacher, small, args.images, args.batch_size)
     small_run = pipeline_run(args.teacher, small, args.batch_size)
     large_run = pipeline_run(args.teacher, large, args.batch_size)
+    # The job's fixed start-up (imports, Beam, teacher and text model loading) weighs on N images
+    # and fades at 4N: both ratios are reported, against the same bare forward rate.
     pipeline_rate = small_run["samples"] / small_run["seconds"]
+    large_rate = large_run["samples"] / large_run["seconds"]
     result = {
         "benchmark": "pseudo_label_pipeline",
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
@@ -109,8 +112,10 @@ def main(argv=None) -> dict:
         "batch_size": args.batch_size,
         "bare_forward_images_per_second": round(bare_rate, 2),
         "bare_forward_images": bare_images,
-        "pipeline_images_per_second": round(pipeline_rate, 2),
-        "efficiency": round(pipeline_rate / bare_rate, 3),
+        "pipeline_images_per_second_n": round(pipeline_rate, 2),
+        "pipeline_images_per_second_4n": round(large_rate, 2),
+        "efficiency_n": round(pipeline_rate / bare_rate, 3),
+        "efficiency_4n": round(large_rate / bare_rate, 3),
         "target_efficiency": 0.9,
         "run_n": small_run,
         "run_4n": large_run,

@@ -71,10 +71,11 @@ def test_shards_hold_original_bytes_and_valid_pseudo_labels(first_run, inputs):
 
 def test_a_second_run_makes_v2_with_identical_shards(first_run):
     root, config, run = first_run
+    before = {p: file_sha256(p) for p in (root / "tiny" / "v1").rglob("*") if p.is_file()}
     again = run_pseudo_label(config)
     assert again.version_dir.endswith("/tiny/v2")
     assert [s["sha256"] for s in again.manifest["shards"]] == [s["sha256"] for s in run.manifest["shards"]]
-    assert (root / "tiny" / "v1" / "manifest.json").is_file()  # v1 untouched
+    assert {p: file_sha256(p) for p in (root / "tiny" / "v1").rglob("*") if p.is_file()} == before  # v1 untouched
 
 
 def _shard_hashes(manifest):
