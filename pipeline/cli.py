@@ -7,7 +7,10 @@ PASSES_BEAM_OPTIONS = True
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--input", help="input shards: 'DIR/{00000..00099}.tar', a glob, or a comma list")
+    from pipeline.shard import add_source_arguments
+
+    parser.add_argument("--input", help="input shards: 'DIR/{00000..00099}.tar', a glob, or a comma list "
+                        "(or give a source below: it is sharded first, as `xpm shard` does)")
     parser.add_argument("--teacher", help="teacher checkpoint (model.pt of train-teacher)")
     parser.add_argument("--output", help="dataset root: the version goes to ROOT/NAME/vN")
     parser.add_argument("--name", help="dataset name (letters, digits, '-', '_')")
@@ -17,6 +20,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-batch-size", type=int, help="largest inference batch (default 8)")
     parser.add_argument("--shards-per-pipeline", type=int,
                         help="input shards per Beam pipeline run; 0 = all at once (for Dataflow/Flink/Spark); default 4")
+    add_source_arguments(parser)
     parser.epilog = (
         "Any other --option goes to Apache Beam: --runner (default: the local FnApiRunner, which needs no "
         "download), --direct_num_workers N, --direct_running_mode in_memory|multi_threading|multi_processing, "
@@ -24,15 +28,43 @@ def add_arguments(parser) -> None:
     )
 
 
+def shard_source(rows, args) -> str:
+    """Shards a TSV / COCO-captions source once into ``OUTPUT/NAME/.sources/<hash>/`` (reused
+    when the same source files are given again) and returns their pattern."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from pipeline.shard import write_shards
+    from xpm.config import ConfigError
+
+    if not args.output or not args.name:
+        raise ConfigError("--output and --name are required.")
+    named = [p for p in (args.tsv, args.images, args.url_map, args.coco_captions) if p]
+    stamp = json.dumps([[str(Path(p).resolve()), Path(p).stat().st_mtime_ns if Path(p).exists() else 0] for p in named] + [args.shard_size])
+    folder = Path(args.output) / args.name / ".sources" / hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    done = folder / "_SHARDED"
+    if not done.is_file():
+        summary = write_shards(rows, folder, args.shard_size)
+        done.write_text(f"{summary.samples} rows, {summary.shards} shards, {summary.missing} missing\n")
+    return str(folder / "*.tar")
+
+
 def run(args) -> int:
     from pipeline.config import PseudoLabelConfig
     from pipeline.job import run_pseudo_label
-    from xpm.config import load_config
+    from pipeline.shard import source_rows
+    from xpm.config import ConfigError, load_config
 
     overrides = {
         "input": args.input, "teacher": args.teacher, "output": args.output, "name": args.name,
         "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size, "shards_per_pipeline": args.shards_per_pipeline,
     }
+    rows = source_rows(args)
+    if rows is not None:
+        if args.input:
+            raise ConfigError("give --input shards or a source (--tsv / --coco-captions), not both.")
+        overrides["input"] = shard_source(rows, args)
     config = load_config(PseudoLabelConfig, args.config, overrides)
     result = run_pseudo_label(config, args.beam_args)
     counts = result.manifest["counts"]

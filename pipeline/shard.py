@@ -57,34 +57,46 @@ def write_shards(rows: Iterable[SourceRow], out_dir: Path, shard_size: int) -> S
     return ShardSummary(shards=shard, samples=total, missing=missing)
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--out", required=True, help="output folder for NNNNN.tar / .parquet / _stats.json")
+def add_source_arguments(parser) -> None:
     parser.add_argument("--tsv", help="Conceptual Captions TSV: caption<TAB>url, header optional")
     parser.add_argument("--images", help="image folder: img2dataset 'files' output (with --tsv) or COCO images (with --coco-captions)")
     parser.add_argument("--url-map", help="TSV url<TAB>path mapping each url to a local image (instead of --images)")
     parser.add_argument("--coco-captions", help="COCO captions JSON (captions_train2017.json)")
-    parser.add_argument("--shard-size", type=int, default=1000)
+    parser.add_argument("--shard-size", type=int, default=1000, help="samples per shard (default 1000)")
 
 
-def run(args) -> int:
+def source_rows(args):
+    """The rows of the source the arguments name, or None when they name none."""
     from pipeline.read.captioned_sources import coco_captions, conceptual_captions, images_by_url, read_url_map
     from xpm.config import ConfigError
 
-    out = Path(args.out)
-    if out.exists() and any(out.glob("*.tar")):
-        raise ConfigError(f"{out} already holds shards; choose an empty --out (nothing is overwritten).")
     if args.tsv and args.coco_captions:
         raise ConfigError("give --tsv or --coco-captions, not both.")
     if args.tsv:
         if bool(args.images) == bool(args.url_map):
             raise ConfigError("with --tsv give the images as --images DIR (img2dataset files output) or --url-map FILE.")
         images = images_by_url(Path(args.images)) if args.images else read_url_map(Path(args.url_map))
-        rows = conceptual_captions(Path(args.tsv), images)
-    elif args.coco_captions:
+        return conceptual_captions(Path(args.tsv), images)
+    if args.coco_captions:
         if not args.images:
             raise ConfigError("with --coco-captions give the image folder as --images DIR.")
-        rows = coco_captions(Path(args.coco_captions), Path(args.images))
-    else:
+        return coco_captions(Path(args.coco_captions), Path(args.images))
+    return None
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", required=True, help="output folder for NNNNN.tar / .parquet / _stats.json")
+    add_source_arguments(parser)
+
+
+def run(args) -> int:
+    from xpm.config import ConfigError
+
+    out = Path(args.out)
+    if out.exists() and any(out.glob("*.tar")):
+        raise ConfigError(f"{out} already holds shards; choose an empty --out (nothing is overwritten).")
+    rows = source_rows(args)
+    if rows is None:
         raise ConfigError("name the source: --tsv FILE (Conceptual Captions) or --coco-captions FILE.")
     summary = write_shards(rows, out, args.shard_size)
     print(f"{out}: {summary.samples} rows in {summary.shards} shard(s); {summary.missing} without a local image (recorded as failed)")

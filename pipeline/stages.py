@@ -5,10 +5,12 @@ on the ``rejects`` output, keyed by input shard."""
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 
 import apache_beam as beam
 import numpy as np
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.decode import DecodeLimits, decode_sample
@@ -55,8 +57,26 @@ class ReadShard(beam.DoFn):
                 else:
                     yield item
             hashing.drain()
+        for reject in source_failures(path, shard):
+            read += 1
+            yield beam.pvalue.TaggedOutput(REJECTS, (shard, reject))
         info = {"path": path, "sha256": hashing.digest.hexdigest(), "bytes": hashing.size, "samples_read": read}
         yield beam.pvalue.TaggedOutput(INPUTS, (shard, info))
+
+
+def source_failures(path: str, shard: str) -> list[Reject]:
+    """Rows img2dataset (or ``xpm shard``) recorded as failed in the shard's parquet: samples
+    the source had but whose image never reached the tar. They count as read, and as rejects."""
+    parquet = path[: -len(".tar")] + ".parquet" if path.endswith(".tar") else None
+    if parquet is None or not FileSystems.exists(parquet):
+        return []
+    with FileSystems.open(parquet, compression_type="uncompressed") as stream:
+        rows = pq.read_table(io.BytesIO(stream.read()), columns=["key", "status", "error_message"]).to_pylist()
+    return [
+        Reject(row["key"], shard, "source", row["status"] or "failed", row["error_message"] or "")
+        for row in rows
+        if row["status"] != "success"
+    ]
 
 
 class Decode(beam.DoFn):

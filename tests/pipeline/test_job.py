@@ -151,3 +151,24 @@ def test_dataset_diff_reports_lineage_nouns_and_samples(first_run, capsys):
 
     assert main(["dataset", "diff", str(root / "tiny" / "v1"), str(root / "tiny")]) == 0
     assert "samples added" in capsys.readouterr().out
+
+
+def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_path, capsys):
+    from PIL import Image
+
+    from xpm.cli import main
+
+    files = tmp_path / "files"
+    files.mkdir()
+    for index in range(3):
+        Image.new("RGB", (64, 64), (40 * index, 90, 200)).save(files / f"{index:09d}.jpg")
+        (files / f"{index:09d}.json").write_text(json.dumps({"url": f"http://x/{index}.jpg"}))
+    (tmp_path / "cc.tsv").write_text("a dog on a sofa\thttp://x/0.jpg\na red bus\thttp://x/1.jpg\nno nouns here\thttp://x/2.jpg\n"
+                                     "a lost cat\thttp://x/9.jpg\n")
+    arguments = ["pseudo-label", "--tsv", str(tmp_path / "cc.tsv"), "--images", str(files), "--teacher", str(tiny_teacher),
+                 "--output", str(tmp_path / "out"), "--name", "cc", "--device", "cpu", "--shard-size", "2"]
+    assert main(arguments) == 0
+    out = capsys.readouterr().out
+    assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 1" in out
+    manifest = json.loads((tmp_path / "out" / "cc" / "v1" / "manifest.json").read_text())
+    assert manifest["counts"]["samples_read"] == 4  # every TSV row, the one without an image as a reject
