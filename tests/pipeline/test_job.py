@@ -172,3 +172,11 @@ def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_p
     assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 1" in out
     manifest = json.loads((tmp_path / "out" / "cc" / "v1" / "manifest.json").read_text())
     assert manifest["counts"]["samples_read"] == 4  # every TSV row, the one without an image as a reject
+
+
+def test_multi_processing_workers_give_the_same_shards(first_run, tmp_path):
+    _, config, run = first_run
+    other = run_pseudo_label(dataclasses.replace(config, output=str(tmp_path)),
+                             ["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
+    assert other.manifest["lineage"]["runner"].endswith("FnApiRunner")
+    assert _shard_hashes(other.manifest) == _shard_hashes(run.manifest)
