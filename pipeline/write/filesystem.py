@@ -9,11 +9,21 @@ import uuid
 from apache_beam.io.filesystems import FileSystems
 
 
+def ensure_directory(directory: str) -> None:
+    """Create ``directory`` unless it exists; parallel workers may race to create it."""
+    if FileSystems.exists(directory):
+        return
+    try:
+        FileSystems.mkdirs(directory)
+    except OSError:
+        if not FileSystems.exists(directory):
+            raise
+
+
 @contextlib.contextmanager
 def atomic_write(path: str):
     directory, name = FileSystems.split(path)
-    if not FileSystems.exists(directory):
-        FileSystems.mkdirs(directory)
+    ensure_directory(directory)
     staging = FileSystems.join(directory, f".{name}.{uuid.uuid4().hex}.partial")
     stream = FileSystems.create(staging)
     try:
@@ -51,7 +61,7 @@ def local_copy(path: str) -> str:
     target = cache_root() / "remote" / hashlib.sha256(path.encode()).hexdigest()[:16] / path.rsplit("/", 1)[-1]
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.with_suffix(target.suffix + ".partial")
+        staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")  # workers may copy at once
         with FileSystems.open(path, compression_type="uncompressed") as source, open(staging, "wb") as sink:
             for block in iter(lambda: source.read(1 << 20), b""):
                 sink.write(block)
