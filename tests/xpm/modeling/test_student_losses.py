@@ -1,0 +1,72 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from xpm.modeling.noise_head import NoiseHead
+from xpm.modeling.student_losses import cross_modal_loss, noisy_mask_loss, reliability
+
+
+def test_eq6_with_zero_noise_is_plain_bce():
+    torch.manual_seed(0)
+    logits, masks = torch.randn(3, 28, 28), torch.rand(3, 28, 28) > 0.5
+    expected = F.binary_cross_entropy_with_logits(logits, masks.float())
+    torch.testing.assert_close(noisy_mask_loss(logits, torch.zeros(3, 28, 28), masks, samples=4), expected)
+
+
+def test_eq6_gradient_reaches_the_noise_head():
+    torch.manual_seed(0)
+    head = NoiseHead(8)
+    features = torch.randn(2, 8, 28, 28)
+    variance = head(features)
+    loss = noisy_mask_loss(torch.randn(2, 28, 28), variance, torch.rand(2, 28, 28) > 0.5, samples=2)
+    loss.backward()
+    assert head.to_variance.weight.grad is not None and head.to_variance.weight.grad.abs().sum() > 0
+
+
+def test_eq6_raises_noise_where_the_pseudo_mask_contradicts_the_prediction():
+    # A confident prediction that a pseudo label contradicts: more noise lowers the expected loss.
+    logits = torch.full((1, 4, 4), 6.0)
+    wrong = torch.zeros(1, 4, 4, dtype=torch.bool)
+    variance = torch.full((1, 4, 4), 0.5, requires_grad=True)
+    torch.manual_seed(0)
+    noisy_mask_loss(logits, variance, wrong, samples=64).backward()
+    assert variance.grad.sum() < 0
+
+
+def test_eq6_lowers_noise_where_the_pseudo_mask_agrees_with_the_prediction():
+    logits = torch.full((1, 4, 4), 1.0)
+    right = torch.ones(1, 4, 4, dtype=torch.bool)
+    variance = torch.full((1, 4, 4), 0.5, requires_grad=True)
+    torch.manual_seed(0)
+    noisy_mask_loss(logits, variance, right, samples=256).backward()
+    assert variance.grad.sum() > 0
+
+
+def test_eq3_alpha_sends_no_gradient_into_the_noise_head():
+    head = NoiseHead(8)
+    variance = head(torch.randn(2, 8, 28, 28))
+    alpha = reliability(variance, eta=0.01, cap=10.0)
+    regions = torch.randn(2, 5, requires_grad=True)
+    loss = cross_modal_loss(regions, F.normalize(torch.randn(4, 5), dim=1), torch.tensor([0, 3]), alpha)
+    loss.backward()
+    assert regions.grad is not None
+    assert head.to_variance.weight.grad is None and head.conv.weight.grad is None
+
+
+def test_eq7_alpha_is_larger_for_a_cleaner_mask_and_capped():
+    clean, noisy = torch.full((1, 28, 28), 0.01), torch.full((1, 28, 28), 0.5)
+    alpha = reliability(torch.cat([clean, noisy]), eta=0.01, cap=10.0)
+    assert alpha[0] > alpha[1]
+    torch.testing.assert_close(alpha, torch.tensor([1.0, 0.02]))
+    assert reliability(torch.full((1, 28, 28), 1e-6), eta=0.01, cap=10.0).item() == pytest.approx(10.0)
+
+
+def test_eq3_is_the_softmax_cross_entropy_over_the_caption_vocabulary():
+    regions = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    vocabulary = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    targets = torch.tensor([0, 1])
+    logits = regions @ vocabulary.T
+    expected = F.cross_entropy(logits, targets)
+    torch.testing.assert_close(cross_modal_loss(regions, vocabulary, targets), expected)
+    weighted = cross_modal_loss(regions, vocabulary, targets, torch.tensor([2.0, 0.0]))
+    torch.testing.assert_close(weighted, F.cross_entropy(logits[:1], targets[:1]) * 2 / 2)

@@ -1,0 +1,70 @@
+"""The robust student's losses on captioned images (paper 3.2.3-3.2.4), free functions on tensors.
+
+Which regions they act on: the aligned pseudo boxes b_o themselves, as the paper writes them —
+g_Emb(f_{b_o}) and g_Mask(f_{b_o}) are evaluated on the box each caption noun was aligned to,
+not on RPN proposals matched to it, so that a noun's supervision lands exactly where the teacher
+found it and its mask target is the pseudo mask in that same box.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from xpm.modeling.noise_head import MIN_VARIANCE
+
+
+def noisy_mask_loss(
+    mask_logits: torch.Tensor, noise_variance: torch.Tensor, pseudo_masks: torch.Tensor, samples: int = 8
+) -> torch.Tensor:
+    """Eq. 6: L_M = BCE(M_o | g_Mask(f_{b_o}) + eps), eps ~ N(0, g_Noise(f_{b_o})) per pixel.
+
+    As in the heteroscedastic losses Eq. 6 follows (the paper's [62, 94]), the likelihood is
+    averaged over ``samples`` noise draws before the log: -log(mean_t p(M | logit + eps_t)).
+    Averaging the BCE itself instead would make noise only ever raise the loss (BCE is convex in
+    the logit), and g_Noise would learn nothing but zero. Draws use the reparameterisation trick
+    (eps = sqrt(var) * N(0, 1)), so the gradient reaches g_Noise: where a pseudo label
+    contradicts a confident prediction, more variance makes it likelier and the variance grows.
+    Inputs are ``[K, M, M]``; the result is averaged over pixels. Zero variance is plain BCE.
+    """
+    if samples < 1:
+        raise ValueError(f"samples={samples}: at least 1.")
+    if mask_logits.numel() == 0:
+        return mask_logits.sum() * 0 + noise_variance.sum() * 0
+    sign = pseudo_masks.to(mask_logits.dtype) * 2 - 1
+    std = noise_variance.clamp_min(0).sqrt()
+    noisy = mask_logits.unsqueeze(0) + std.unsqueeze(0) * torch.randn((samples, *std.shape), dtype=std.dtype, device=std.device)
+    log_likelihood = -F.softplus(-sign.unsqueeze(0) * noisy)  # log p(label | noisy logit), per draw
+    averaged = torch.logsumexp(log_likelihood, dim=0) - math.log(samples)
+    return -averaged.mean()
+
+
+def reliability(noise_variance: torch.Tensor, eta: float, cap: float) -> torch.Tensor:
+    """Eq. 7: alpha(o) = eta / (mean over the region's pixels of g_Noise), one per region.
+
+    Computed on detached noise: L_X^alpha must send no gradient into g_Noise, or it would learn
+    to predict high noise everywhere to shrink the loss (paper 4.1). ``cap`` bounds alpha where
+    a region's predicted noise approaches the floor, so one region cannot dominate a batch.
+    """
+    mean_noise = noise_variance.detach().flatten(start_dim=1).mean(dim=1).clamp_min(MIN_VARIANCE)
+    return (eta / mean_noise).clamp(max=cap)
+
+
+def cross_modal_loss(
+    region_embeddings: torch.Tensor, vocabulary_embeddings: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Eq. 3 (weighted by Eq. 7 as L_X^alpha): for each aligned region, the negative log softmax
+    over the caption vocabulary V_C of v_w^T g_Emb(f_{b_o}), at its caption noun ``targets``.
+
+    ``region_embeddings [K, D]``, ``vocabulary_embeddings [V, D]``, ``targets [K]`` (indices
+    into V_C), ``weights [K]`` (alpha; None for the plain Eq. 3). Averaged over regions.
+    """
+    if region_embeddings.shape[0] == 0:
+        return region_embeddings.sum() * 0
+    logits = region_embeddings @ vocabulary_embeddings.to(region_embeddings.dtype).T
+    per_region = F.cross_entropy(logits, targets, reduction="none")
+    if weights is not None:
+        per_region = per_region * weights.detach().to(per_region.dtype)
+    return per_region.mean()
