@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dataset.versions import DatasetVersion
+from xpm.io.dataset_version import first_bad_shard as check_shards
 
 
 def summary(version: DatasetVersion, top: int = 20) -> str:
@@ -32,18 +32,12 @@ def summary(version: DatasetVersion, top: int = 20) -> str:
 
 def first_bad_shard(version: DatasetVersion) -> str | None:
     """Re-hash every shard against the manifest; the first that is missing or differs, described."""
-    for entry in version.manifest["shards"]:
-        path = version.shard_path(entry["name"])
-        if not FileSystems.exists(path):
-            return f"{path}: missing"
-        digest, size = hashlib.sha256(), 0
-        with FileSystems.open(path, compression_type="uncompressed") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
-        if size != entry["bytes"] or digest.hexdigest() != entry["sha256"]:
-            return f"{path}: sha256 {digest.hexdigest()[:12]} ({size} bytes), manifest says {entry['sha256'][:12]} ({entry['bytes']} bytes)"
-    return None
+    problem = check_shards(
+        version.manifest["shards"],
+        lambda name: FileSystems.open(version.shard_path(name), compression_type="uncompressed"),
+        lambda name: FileSystems.exists(version.shard_path(name)),
+    )
+    return None if problem is None else f"{version.shard_path('')}{problem}"
 
 
 def _flatten(value, prefix: str = "") -> dict:

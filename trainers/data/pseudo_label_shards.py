@@ -1,0 +1,106 @@
+"""Streaming a dataset version's shards for the student (webdataset), as detector targets.
+
+Before anything streams, every shard is checked against the manifest (a missing or altered shard
+stops training, named). Samples are decoded here — the image with PIL, the pseudo labels with
+the schema's JSON reader, masks from RLE — and never through webdataset's default decoders,
+some of which unpickle. Shards are split by node and by worker; ``resampled`` + ``with_epoch``
+give every rank the same number of samples per epoch under DDP.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import torch
+import webdataset as wds
+from PIL import Image
+
+from schemas.dataset_version import MANIFEST_FILE, SHARDS_DIR, VOCAB_FILE
+from schemas.pseudo_label import PseudoLabels
+from xpm.config import ConfigError
+from xpm.io.dataset_version import first_bad_shard
+from xpm.masks import decode_rle
+
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
+
+
+@dataclass(frozen=True)
+class CaptionVocabulary:
+    """V_C of a version: its words, their lexicon ids, and their embeddings ``[V, D]``."""
+
+    words: tuple[str, ...]
+    vocab_ids: tuple[int, ...]
+    embeddings: torch.Tensor
+    text_model: dict
+
+    def index_of(self) -> dict[int, int]:
+        return {vocab_id: row for row, vocab_id in enumerate(self.vocab_ids)}
+
+
+@dataclass(frozen=True)
+class VersionData:
+    shards: list[str]
+    samples: int
+    vocabulary: CaptionVocabulary
+
+
+def open_version_data(version_dir: str | Path) -> VersionData:
+    version_dir = Path(version_dir)
+    manifest_path = version_dir / MANIFEST_FILE
+    if not manifest_path.is_file():
+        raise ConfigError(f"{version_dir} is not a dataset version (no {MANIFEST_FILE}); pass ROOT/NAME/vN.")
+    manifest = json.loads(manifest_path.read_text())
+    shard_dir = version_dir / SHARDS_DIR
+    problem = first_bad_shard(manifest["shards"], lambda n: open(shard_dir / n, "rb"), lambda n: (shard_dir / n).is_file())
+    if problem:
+        raise ConfigError(f"dataset version {version_dir} is damaged: {shard_dir}/{problem}; re-run pseudo-label or restore it.")
+    rows = pq.read_table(version_dir / VOCAB_FILE).to_pylist()
+    vocabulary = CaptionVocabulary(
+        words=tuple(r["word"] for r in rows),
+        vocab_ids=tuple(r["vocab_id"] for r in rows),
+        embeddings=torch.tensor([r["embedding"] for r in rows], dtype=torch.float32),
+        text_model=manifest["lineage"]["text_model"],
+    )
+    shards = [str(shard_dir / entry["name"]) for entry in manifest["shards"] if entry["samples"] > 0]
+    return VersionData(shards, sum(e["samples"] for e in manifest["shards"]), vocabulary)
+
+
+def decode_pseudo_sample(sample: dict, vocab_rows: dict[int, int]) -> tuple[torch.Tensor, dict]:
+    """A raw webdataset sample -> (image ``[3, H, W]`` in [0, 1], target): ``boxes``, ``masks``,
+    ``vocab_index`` (rows of V_C), ``teacher_scores``."""
+    image_ext = next((ext for ext in IMAGE_EXTENSIONS if ext in sample), None)
+    if image_ext is None or "json" not in sample:
+        raise ValueError(f"sample {sample.get('__key__')!r} lacks an image or its pseudo labels.")
+    with Image.open(io.BytesIO(sample[image_ext])) as image:
+        pixels = np.asarray(image.convert("RGB"))
+    labels = PseudoLabels.from_json(json.loads(sample["json"]))
+    nouns = labels.nouns
+    target = {
+        "boxes": torch.tensor([n.box_xyxy for n in nouns], dtype=torch.float32).reshape(-1, 4),
+        "masks": torch.from_numpy(np.stack([decode_rle(n.mask_rle) for n in nouns]).astype(np.uint8))
+        if nouns else torch.zeros((0, *pixels.shape[:2]), dtype=torch.uint8),
+        "vocab_index": torch.tensor([vocab_rows[n.vocab_id] for n in nouns], dtype=torch.int64),
+        "teacher_scores": torch.tensor([n.score for n in nouns], dtype=torch.float32),
+        "key": labels.key,
+    }
+    return torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255), target
+
+
+def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch_samples: int) -> wds.WebDataset:
+    """An endless, resampled stream (seeded) of decoded samples, ``epoch_samples`` per epoch per
+    worker-split; shards split across nodes and workers."""
+    vocab_rows = data.vocabulary.index_of()
+    return (
+        # resampled draws shards at random (seeded) forever, so no separate shard shuffle.
+        wds.WebDataset(data.shards, resampled=True, shardshuffle=False, seed=seed,
+                       nodesplitter=wds.split_by_node, workersplitter=wds.split_by_worker, empty_check=False)
+        .shuffle(shuffle_buffer, rng=random.Random(seed))
+        .map(lambda sample: decode_pseudo_sample(sample, vocab_rows))
+        .with_epoch(epoch_samples)
+    )
