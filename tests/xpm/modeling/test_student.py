@@ -1,0 +1,62 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from xpm.modeling.backbone import build_backbone
+from xpm.modeling.detector import build_detector
+from xpm.modeling.student import CaptionLossSettings, RobustStudent
+
+
+@pytest.fixture
+def student(tiny_model_config):
+    torch.manual_seed(0)
+    detector = build_detector(tiny_model_config, embedding_dim=8,
+                              backbone=build_backbone(tiny_model_config, pretrained_from=None, pretrained=False))
+    detector.set_vocabulary(F.normalize(torch.randn(3, 8), dim=1))
+    return RobustStudent(detector).train()
+
+
+def _caption_batch():
+    masks = torch.zeros(2, 64, 64, dtype=torch.uint8)
+    masks[0, 8:30, 8:30] = 1
+    masks[1, 35:60, 20:50] = 1
+    target = {"boxes": torch.tensor([[6.0, 6, 32, 32], [18, 33, 52, 62]]), "masks": masks,
+              "vocab_index": torch.tensor([0, 2]), "teacher_scores": torch.tensor([0.9, 0.2])}
+    return [torch.rand(3, 64, 64)], [target]
+
+
+@pytest.mark.parametrize("mode", ["noise", "none", "class-score"])
+def test_caption_losses_for_each_reliability(student, mode):
+    vocabulary = F.normalize(torch.randn(5, 8), dim=1)
+    losses, stats = student.caption_losses(*_caption_batch(), vocabulary, CaptionLossSettings(reliability=mode))
+    assert set(losses) == {"loss_cross_modal", "loss_pseudo_mask"}
+    assert all(torch.isfinite(v) for v in losses.values())
+    if mode == "class-score":
+        assert stats["mean_alpha"] == pytest.approx(0.55)
+    if mode == "none":
+        assert stats["mean_alpha"] == 1.0
+
+
+def test_loss_on_one_caption_batch_decreases(student):
+    vocabulary = F.normalize(torch.randn(5, 8), dim=1)
+    optimizer = torch.optim.AdamW(student.parameters(), lr=1e-3)
+    images, targets = _caption_batch()
+    settings = CaptionLossSettings(reliability="none")
+    totals = []
+    for _ in range(15):
+        losses, _ = student.caption_losses(images, targets, vocabulary, settings)
+        total = sum(losses.values())
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        totals.append(total.item())
+    assert totals[-1] < totals[0] * 0.8
+
+
+def test_the_noise_head_learns_only_from_the_mask_loss(student):
+    vocabulary = F.normalize(torch.randn(5, 8), dim=1)
+    losses, _ = student.caption_losses(*_caption_batch(), vocabulary, CaptionLossSettings(reliability="noise"))
+    losses["loss_cross_modal"].backward(retain_graph=True)
+    assert all(p.grad is None for p in student.noise_head.parameters())
+    losses["loss_pseudo_mask"].backward()
+    assert all(p.grad is not None for p in student.noise_head.parameters())

@@ -1,0 +1,82 @@
+"""The robust student (paper 3.2.3-3.2.4): the teacher's architecture plus g_Noise. On base
+images it takes the teacher's losses (L_GT); on captioned images L_X^alpha (Eq. 3 weighted by
+Eq. 7) and L_M (Eq. 6) on the aligned pseudo boxes (see ``student_losses`` for why those)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torchvision.models.detection.roi_heads import project_masks_on_boxes
+
+from xpm.modeling.detector import OpenVocabMaskRCNN
+from xpm.modeling.mask_branch import MASK_SIZE
+from xpm.modeling.noise_head import NoiseHead
+from xpm.modeling.student_losses import cross_modal_loss, noisy_mask_loss, reliability
+
+RELIABILITY_MODES = ("noise", "none", "class-score")
+
+
+@dataclass(frozen=True)
+class CaptionLossSettings:
+    mask_loss: bool = True
+    # noise: alpha of Eq. 7; none: every pseudo label weighs 1; class-score: the teacher's score.
+    reliability: str = "noise"
+    eta: float = 0.01
+    alpha_cap: float = 10.0
+    mask_samples: int = 8
+
+    def __post_init__(self) -> None:
+        if self.reliability not in RELIABILITY_MODES:
+            raise ValueError(f"reliability={self.reliability!r}: one of {', '.join(RELIABILITY_MODES)}.")
+        if self.eta <= 0 or self.alpha_cap <= 0 or self.mask_samples < 1:
+            raise ValueError("eta and alpha_cap must be positive and mask_samples at least 1.")
+
+
+class RobustStudent(nn.Module):
+    def __init__(self, detector: OpenVocabMaskRCNN):
+        super().__init__()
+        self.detector = detector
+        self.noise_head = NoiseHead(detector.roi_heads.mask_branch.out_channels)
+
+    def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):
+        """L_GT on base images (training) or detections (inference), exactly as the teacher."""
+        return self.detector(images, targets)
+
+    def caption_outputs(self, images: list[torch.Tensor], targets: list[dict]):
+        """For each pseudo box (resized with its image): g_Emb(f_{b_o}), mask logits, g_Noise and
+        the pseudo-mask targets at mask-head resolution."""
+        plain = [{"boxes": t["boxes"], "masks": t["masks"]} for t in targets]
+        image_list, resized = self.detector.transform(images, plain)
+        features = self.detector.backbone(image_list.tensors)
+        boxes, sizes = [t["boxes"] for t in resized], image_list.image_sizes
+        heads = self.detector.roi_heads
+        region_embeddings, _ = heads.box_branch(features, boxes, sizes)
+        mask_features = heads.mask_branch.features(features, boxes, sizes)
+        mask_targets = [
+            project_masks_on_boxes(t["masks"], t["boxes"], torch.arange(len(t["boxes"]), device=t["boxes"].device), MASK_SIZE)
+            for t in resized if len(t["boxes"])
+        ]
+        targets_tensor = torch.cat(mask_targets) if mask_targets else mask_features.new_zeros((0, MASK_SIZE, MASK_SIZE))
+        return region_embeddings, heads.mask_branch.logits(mask_features), self.noise_head(mask_features), targets_tensor
+
+    def caption_losses(self, images, targets, vocabulary: torch.Tensor, settings: CaptionLossSettings):
+        """``{"loss_cross_modal", ["loss_pseudo_mask"]}`` and statistics (``mean_alpha``,
+        ``mean_noise``) as plain floats."""
+        region_embeddings, mask_logits, variance, mask_targets = self.caption_outputs(images, targets)
+        vocab_index = torch.cat([t["vocab_index"] for t in targets]).to(region_embeddings.device)
+        if settings.reliability == "noise":
+            alpha = reliability(variance, settings.eta, settings.alpha_cap)
+        elif settings.reliability == "class-score":
+            alpha = torch.cat([t["teacher_scores"] for t in targets]).to(region_embeddings.device)
+        else:
+            alpha = None
+        losses = {"loss_cross_modal": cross_modal_loss(region_embeddings, vocabulary, vocab_index, alpha)}
+        if settings.mask_loss:
+            losses["loss_pseudo_mask"] = noisy_mask_loss(mask_logits, variance, mask_targets, settings.mask_samples)
+        stats = {
+            "mean_alpha": float(alpha.mean()) if alpha is not None and alpha.numel() else 1.0,
+            "mean_noise": float(variance.detach().mean()) if variance.numel() else 0.0,
+        }
+        return losses, stats
