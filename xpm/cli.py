@@ -19,6 +19,7 @@ COMMANDS = {
     "nouns": "pipeline.nouns.cli",
     "embed": "xpm.text.cli",
     "train-teacher": "trainers.teacher.cli",
+    "train-student": "trainers.student.cli",
     "eval": "trainers.evaluation.cli",
     "coco-split": "trainers.data.coco_split_cli",
     "shard": "pipeline.shard",

@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from trainers.engine.loss_log import LossLog
 
-LossFn = Callable[[object], dict[str, torch.Tensor]]
+# A batch -> its losses (summed and optimised), or (losses, statistics to log beside them).
+LossFn = Callable[[object], "dict[str, torch.Tensor] | tuple[dict[str, torch.Tensor], dict[str, float]]"]
 SaveFn = Callable[[int, dict], None]
 
 
@@ -87,6 +88,7 @@ class TrainLoop:
             batch = next(batches)
             with self._autocast():
                 losses = compute_losses(batch)
+            losses, stats = losses if isinstance(losses, tuple) else (losses, {})
             total = sum(losses.values())
             if not torch.isfinite(total):
                 values = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
@@ -106,7 +108,8 @@ class TrainLoop:
             step += 1
             if step % self.log_every == 0 or step == self.max_steps:
                 values = {k: float(v.detach()) for k, v in losses.items()}
-                self.log.write(step, {"lr": lr, "total": sum(values.values()), **values, "seconds": time.perf_counter() - started})
+                self.log.write(step, {"lr": lr, "total": sum(values.values()), **values, **stats,
+                                      "seconds": time.perf_counter() - started})
             bar.set_postfix(loss=f"{float(total.detach()):.3f}")
             bar.update(1)
             if step % self.checkpoint_every == 0 or step == self.max_steps:

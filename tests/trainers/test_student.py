@@ -1,0 +1,58 @@
+import pytest
+import torch
+
+from pipeline.config import PseudoLabelConfig
+from pipeline.job import run_pseudo_label
+from trainers.engine.config import EngineConfig, OptimConfig
+from trainers.engine.loss_log import read_loss_log
+from trainers.evaluation.cli import evaluate_checkpoint
+from trainers.student.config import StudentConfig
+from trainers.student.train import LOSS_LOG_NAME, train_student
+from xpm.modeling.checkpoint import read_checkpoint
+
+
+@pytest.fixture(scope="module")
+def version(tiny_world, tiny_teacher, tmp_path_factory):
+    root = tmp_path_factory.mktemp("student_versions")
+    config = PseudoLabelConfig(input=str(tiny_world / "captioned" / "*.tar"), teacher=str(tiny_teacher),
+                               output=str(root), name="tiny", device="cpu")
+    return run_pseudo_label(config).version_dir
+
+
+def _config(tiny_world, tiny_teacher, version, **changes):
+    base = dict(
+        data=version, base_gt=str(tiny_world / "train" / "instances_base.json"),
+        base_images=str(tiny_world / "train" / "images"), split=str(tiny_world / "split.json"), init=str(tiny_teacher),
+        caption_batch_size=2, shuffle_buffer=4,
+        optim=OptimConfig(optimizer="adamw", lr=1e-3, warmup_steps=1, schedule="constant", max_steps=4, batch_size=2),
+        engine=EngineConfig(device="cpu", num_workers=0, checkpoint_every=2),
+    )
+    return StudentConfig(**{**base, **changes})
+
+
+@pytest.mark.parametrize("losses", ["gt+x", "gt+x+m", "gt+x+m+alpha"])
+def test_student_trains_logs_every_term_and_evaluates(tiny_world, tiny_teacher, version, tmp_path, losses):
+    run = train_student(_config(tiny_world, tiny_teacher, version, losses=losses), tmp_path, progress=False)
+    rows = read_loss_log(tmp_path / LOSS_LOG_NAME)
+    assert [r["step"] for r in rows] == [1, 2, 3, 4]
+    assert {"loss_classifier", "loss_mask", "loss_cross_modal", "mean_alpha", "mean_noise"} <= set(rows[0])
+    assert ("loss_pseudo_mask" in rows[0]) == ("+m" in losses)
+    assert all(torch.isfinite(torch.tensor(r["total"])) for r in rows)
+    checkpoint = read_checkpoint(run.model_path)
+    assert "noise_head" in checkpoint.training
+    result = evaluate_checkpoint(run.model_path, tiny_world / "val" / "instances.json", tiny_world / "val" / "images",
+                                 tiny_world / "split.json", device="cpu", batch_size=4)
+    assert set(result["segm"]["generalized"]) == {"base", "target", "all"}
+
+
+def test_student_resumes_from_its_last_checkpoint(tiny_world, tiny_teacher, version, tmp_path):
+    import dataclasses
+
+    full = _config(tiny_world, tiny_teacher, version)
+    short = dataclasses.replace(full, optim=dataclasses.replace(full.optim, max_steps=2))
+    train_student(short, tmp_path, progress=False)
+    (tmp_path / "model.pt").unlink()
+    (tmp_path / "student_config.yaml").unlink()
+    resumed = train_student(full, tmp_path, progress=False)
+    assert resumed.resumed_from == 2 and resumed.steps == 4
+    assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3, 4]

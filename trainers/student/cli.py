@@ -1,0 +1,45 @@
+"""``xpm train-student``: the robust student on base GT and a dataset version's pseudo labels."""
+
+from __future__ import annotations
+
+HELP = "train the robust student (L_GT + L_M + L_X^alpha) from a teacher on a dataset version"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
+    parser.add_argument("--config", help="YAML with StudentConfig fields")
+    parser.add_argument("--data", help="dataset version ROOT/NAME/vN written by pseudo-label")
+    parser.add_argument("--base-gt", help="COCO instances JSON of the base classes")
+    parser.add_argument("--base-images", help="folder of the base-GT images")
+    parser.add_argument("--split", help="split JSON (its base classes are the teacher's)")
+    parser.add_argument("--init", help="teacher checkpoint the student starts from")
+    parser.add_argument("--losses", help="gt+x | gt+x+m | gt+x+m+alpha (default, the robust student)")
+    parser.add_argument("--reliability", help="noise (default, Eq. 7) | none | class-score")
+    parser.add_argument("--eta", type=float, help="Eq. 7's eta (default 0.01)")
+    parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
+    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--set", action="append", metavar="FIELD=VALUE", help="any config field, e.g. optim.lr=0.01")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args) -> int:
+    import logging
+
+    from trainers.student.config import StudentConfig
+    from trainers.student.train import train_student
+    from xpm.config import load_config, merge_overrides, parse_set_options
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    overrides = merge_overrides(
+        {
+            "data": args.data, "base_gt": args.base_gt, "base_images": args.base_images, "split": args.split,
+            "init": args.init, "losses": args.losses, "reliability": args.reliability, "eta": args.eta,
+            "engine": {"device": args.device}, "optim": {"max_steps": args.max_steps},
+        },
+        parse_set_options(args.set),
+    )
+    config = load_config(StudentConfig, args.config, overrides)
+    result = train_student(config, args.out, progress=not args.quiet)
+    state = "already trained (same config)" if result.reused else f"{result.steps} steps"
+    print(f"{result.model_path}: {state}" + (f", resumed at step {result.resumed_from}" if result.resumed_from else ""))
+    return 0

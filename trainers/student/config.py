@@ -1,0 +1,46 @@
+"""The configuration of one ``xpm train-student`` run (saved beside its checkpoint)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from trainers.engine.config import EngineConfig, OptimConfig
+
+LOSS_SETS = ("gt+x", "gt+x+m", "gt+x+m+alpha")
+RELIABILITIES = ("noise", "none", "class-score")
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    # A dataset version ROOT/NAME/vN of pseudo labels, base GT (COCO JSON + images) and the split.
+    data: str = ""
+    base_gt: str = ""
+    base_images: str = ""
+    split: str = ""
+    # The teacher checkpoint the student starts from (paper: initialised with teacher weights).
+    init: str = ""
+    # Figure 6's ablation: which caption losses; the robust student is gt+x+m+alpha.
+    losses: str = "gt+x+m+alpha"
+    # Table 3's reliability for L_X^alpha (used with +alpha): Eq. 7 noise, none, or teacher score.
+    reliability: str = "noise"
+    eta: float = 0.01
+    alpha_cap: float = 10.0
+    mask_samples: int = 8
+    # Captioned images per step; base GT images per step are optim.batch_size. Their ratio is the
+    # mix of the two sources.
+    caption_batch_size: int = 4
+    shuffle_buffer: int = 256
+    hflip: bool = True
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+
+    def __post_init__(self) -> None:
+        for name in ("data", "base_gt", "base_images", "split", "init"):
+            if not getattr(self, name):
+                raise ValueError(f"student config: {name} is required (--{name.replace('_', '-')} or in the YAML).")
+        if self.losses not in LOSS_SETS:
+            raise ValueError(f"student config: losses={self.losses!r}: one of {', '.join(LOSS_SETS)}.")
+        if self.reliability not in RELIABILITIES:
+            raise ValueError(f"student config: reliability={self.reliability!r}: one of {', '.join(RELIABILITIES)}.")
+        if self.caption_batch_size < 1:
+            raise ValueError("student config: caption_batch_size is at least 1.")
