@@ -19,7 +19,7 @@ def version(tiny_world, tiny_teacher, tmp_path_factory):
     return run_pseudo_label(config).version_dir
 
 
-def _config(tiny_world, tiny_teacher, version, **changes):
+def _config(tiny_world, tiny_teacher, version, **changes) -> StudentConfig:
     base = dict(
         data=version, base_gt=str(tiny_world / "train" / "instances_base.json"),
         base_images=str(tiny_world / "train" / "images"), split=str(tiny_world / "split.json"), init=str(tiny_teacher),
@@ -56,3 +56,25 @@ def test_student_resumes_from_its_last_checkpoint(tiny_world, tiny_teacher, vers
     resumed = train_student(full, tmp_path, progress=False)
     assert resumed.resumed_from == 2 and resumed.steps == 4
     assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3, 4]
+
+
+def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, version, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    config = _config(tiny_world, tiny_teacher, version)
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+        "-m", "xpm.cli", "train-student", "--out", str(tmp_path), "--quiet", "--device", "cpu",
+        "--data", config.data, "--base-gt", config.base_gt, "--base-images", config.base_images,
+        "--split", config.split, "--init", config.init, "--max-steps", "3",
+        "--set", "caption_batch_size=2", "--set", "shuffle_buffer=4", "--set", "optim.batch_size=2",
+        "--set", "optim.optimizer=adamw", "--set", "optim.lr=0.001", "--set", "optim.warmup_steps=1",
+        "--set", "engine.num_workers=0",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "distributed.json").read_text())
+    assert report == {"world_size": 2, "batches_per_rank": [3, 3]}
+    assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3]

@@ -26,13 +26,15 @@ class TrainLoop:
     scheduler: torch.optim.lr_scheduler.LRScheduler
     device: torch.device
     max_steps: int
-    log: LossLog
+    log: LossLog | None
     save: SaveFn
     checkpoint_every: int
     amp: bool = True
     grad_clip: float = 0.0
     log_every: int = 1
     progress: bool = True
+    # Rank 0 logs and checkpoints; the others only train.
+    is_main: bool = True
     _saved_rng: dict | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -80,7 +82,7 @@ class TrainLoop:
         """Steps ``start_step .. max_steps - 1``; returns the step reached."""
         self.model.train()
         step = start_step
-        bar = tqdm(total=self.max_steps, initial=start_step, unit="step", desc="train", disable=not self.progress)
+        bar = tqdm(total=self.max_steps, initial=start_step, unit="step", desc="train", disable=not (self.progress and self.is_main))
         batches = iter(batches)
         self._restore_rng()
         while step < self.max_steps:
@@ -106,13 +108,13 @@ class TrainLoop:
             lr = self.optimizer.param_groups[0]["lr"]
             self.scheduler.step()
             step += 1
-            if step % self.log_every == 0 or step == self.max_steps:
+            if self.is_main and (step % self.log_every == 0 or step == self.max_steps):
                 values = {k: float(v.detach()) for k, v in losses.items()}
                 self.log.write(step, {"lr": lr, "total": sum(values.values()), **values, **stats,
                                       "seconds": time.perf_counter() - started})
             bar.set_postfix(loss=f"{float(total.detach()):.3f}")
             bar.update(1)
-            if step % self.checkpoint_every == 0 or step == self.max_steps:
+            if self.is_main and (step % self.checkpoint_every == 0 or step == self.max_steps):
                 self.save(step, self.state(step))
         bar.close()
         return step

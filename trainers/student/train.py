@@ -3,6 +3,7 @@ captioned images, every step one batch of each; resumable, config saved beside t
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from trainers.data.batch_order import BatchOrder
 from trainers.data.coco_instances import CocoInstances
 from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
 from trainers.engine.batch import collate, to_device
+from trainers.engine.distributed import gather_counts, init_distributed, wrap_for_training
 from trainers.engine.loss_log import LossLog
 from trainers.engine.optim import build_optimizer, build_scheduler
 from trainers.engine.run_dir import claim_run_dir
@@ -21,6 +23,7 @@ from trainers.engine.train_loop import TrainLoop
 from trainers.student.config import StudentConfig
 from xpm.config import ConfigError, to_dict
 from xpm.device import resolve_device
+from xpm.io.atomic import write_text_atomically
 from xpm.modeling.checkpoint import DetectorCheckpoint, detector_from_checkpoint, read_checkpoint, save_checkpoint
 from xpm.modeling.student import CaptionLossSettings, RobustStudent
 
@@ -30,6 +33,7 @@ CONFIG_NAME = "student_config.yaml"
 MODEL_NAME = "model.pt"
 LAST_NAME = "checkpoints/last.pt"
 LOSS_LOG_NAME = "losses.csv"
+DISTRIBUTED_NAME = "distributed.json"
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
     if final_path.is_file():
         return StudentRun(final_path, read_checkpoint(final_path).training["step"], 0, reused=True)
 
-    device = resolve_device(config.engine.device)
+    info, device = init_distributed(resolve_device(config.engine.device))
     split = read_split(config.split)
     teacher = read_checkpoint(config.init)
     data = open_version_data(config.data)
@@ -94,10 +98,11 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
         )
 
     optimizer = build_optimizer(student, config.optim)
+    trained = wrap_for_training(student, info, device)
     loop = TrainLoop(
-        model=student, optimizer=optimizer, scheduler=build_scheduler(optimizer, config.optim), device=device,
-        max_steps=config.optim.max_steps,
-        log=LossLog(out / LOSS_LOG_NAME, resume_from_step=last.training["step"] if last else 0),
+        model=trained, optimizer=optimizer, scheduler=build_scheduler(optimizer, config.optim), device=device,
+        max_steps=config.optim.max_steps, is_main=info.is_main,
+        log=LossLog(out / LOSS_LOG_NAME, resume_from_step=last.training["step"] if last else 0) if info.is_main else None,
         save=lambda step, state: save_checkpoint(last_path, checkpoint(state)),
         checkpoint_every=config.engine.checkpoint_every, amp=config.engine.amp, grad_clip=config.optim.grad_clip,
         log_every=config.engine.log_every, progress=progress,
@@ -105,7 +110,8 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
     start = loop.restore(last.training) if last else 0
     base_loader = torch.utils.data.DataLoader(
         base, batch_sampler=BatchOrder(len(base), config.optim.batch_size, seed=config.engine.seed, start=start,
-                                       stop=config.optim.max_steps, flip=config.hflip),
+                                       stop=config.optim.max_steps, flip=config.hflip,
+                                       rank=info.rank, world_size=info.world_size),
         num_workers=config.engine.num_workers, collate_fn=collate,
     )
     # The caption stream is resampled at random: a resumed run re-seeds it by its start step, so
@@ -119,10 +125,14 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
 
     def compute_losses(batch):
         (base_images, base_targets), (caption_images, caption_targets) = batch
-        losses = student(*to_device(base_images, base_targets, device))
-        caption_losses, stats = student.caption_losses(*to_device(caption_images, caption_targets, device), vocabulary, settings)
-        return {**losses, **caption_losses}, stats
+        return trained(to_device(base_images, base_targets, device), to_device(caption_images, caption_targets, device),
+                       vocabulary, settings)
 
     steps = loop.run(zip(base_loader, caption_loader), compute_losses, start_step=start)
-    save_checkpoint(final_path, checkpoint({"step": steps}))
+    counts = gather_counts(steps - start, info)
+    if info.is_main:
+        save_checkpoint(final_path, checkpoint({"step": steps}))
+        write_text_atomically(out / DISTRIBUTED_NAME, json.dumps({"world_size": info.world_size, "batches_per_rank": counts}) + "\n")
+    if len(set(counts)) != 1:
+        raise RuntimeError(f"ranks saw different numbers of batches: {counts}")
     return StudentRun(final_path, steps, start, reused=False)

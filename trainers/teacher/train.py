@@ -12,6 +12,7 @@ from schemas.split import read_split
 from trainers.data.batch_order import BatchOrder
 from trainers.data.coco_instances import CocoInstances
 from trainers.engine.batch import collate, to_device
+from trainers.engine.distributed import init_distributed, wrap_for_training
 from xpm.device import resolve_device
 from trainers.engine.loss_log import LossLog
 from trainers.engine.optim import build_optimizer, build_scheduler
@@ -57,7 +58,7 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
     if final_path.is_file():
         return TeacherRun(final_path, read_checkpoint(final_path).training["step"], 0, reused=True)
 
-    device = resolve_device(config.engine.device)
+    info, device = init_distributed(resolve_device(config.engine.device))
     split = read_split(config.split)
     dataset = CocoInstances(config.train_gt, config.train_images, split.base)
     embedder = TextEmbedder(config.text_model, mode=config.text_mode)
@@ -90,13 +91,15 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
         )
 
     optimizer = build_optimizer(model, config.optim)
+    trained = wrap_for_training(model, info, device)
     loop = TrainLoop(
-        model=model,
+        model=trained,
+        is_main=info.is_main,
         optimizer=optimizer,
         scheduler=build_scheduler(optimizer, config.optim),
         device=device,
         max_steps=config.optim.max_steps,
-        log=LossLog(out / LOSS_LOG_NAME, resume_from_step=last.training["step"] if last else 0),
+        log=LossLog(out / LOSS_LOG_NAME, resume_from_step=last.training["step"] if last else 0) if info.is_main else None,
         save=lambda step, state: save_checkpoint(last_path, checkpoint(state)),
         checkpoint_every=config.engine.checkpoint_every,
         amp=config.engine.amp,
@@ -109,11 +112,12 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
         log.info("resuming %s from step %d", out, start)
 
     order = BatchOrder(len(dataset), config.optim.batch_size, seed=config.engine.seed, start=start,
-                       stop=config.optim.max_steps, flip=config.hflip)
+                       stop=config.optim.max_steps, flip=config.hflip, rank=info.rank, world_size=info.world_size)
     loader = torch.utils.data.DataLoader(
         dataset, batch_sampler=order, num_workers=config.engine.num_workers, collate_fn=collate,
         pin_memory=device.type == "cuda",
     )
-    steps = loop.run(loader, lambda batch: model(*to_device(*batch, device)), start_step=start)
-    save_checkpoint(final_path, checkpoint({"step": steps, "config": to_dict(config)}))
+    steps = loop.run(loader, lambda batch: trained(*to_device(*batch, device)), start_step=start)
+    if info.is_main:
+        save_checkpoint(final_path, checkpoint({"step": steps, "config": to_dict(config)}))
     return TeacherRun(final_path, steps, start, reused=False)

@@ -40,9 +40,13 @@ class RobustStudent(nn.Module):
         self.detector = detector
         self.noise_head = NoiseHead(detector.roi_heads.mask_branch.out_channels)
 
-    def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):
-        """L_GT on base images (training) or detections (inference), exactly as the teacher."""
-        return self.detector(images, targets)
+    def forward(self, base: tuple[list, list[dict]], caption: tuple[list, list[dict]], vocabulary: torch.Tensor,
+                settings: "CaptionLossSettings"):
+        """One training step's losses: L_GT on the base batch (the teacher's losses) plus the
+        caption losses on the captioned batch; one forward, so DDP sees every gradient."""
+        losses = self.detector(*base)
+        caption_losses, stats = self.caption_losses(*caption, vocabulary, settings)
+        return {**losses, **caption_losses}, stats
 
     def caption_outputs(self, images: list[torch.Tensor], targets: list[dict]):
         """For each pseudo box (resized with its image): g_Emb(f_{b_o}), mask logits, g_Noise and
