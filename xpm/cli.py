@@ -20,6 +20,7 @@ COMMANDS = {
     "embed": "xpm.text.cli",
     "train-teacher": "trainers.teacher.cli",
     "train-student": "trainers.student.cli",
+    "calibrate-eta": "trainers.student.calibrate_eta",
     "eval": "trainers.evaluation.cli",
     "coco-split": "trainers.data.coco_split_cli",
     "shard": "pipeline.shard",

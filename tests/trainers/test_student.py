@@ -78,3 +78,12 @@ def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, 
     report = json.loads((tmp_path / "distributed.json").read_text())
     assert report == {"world_size": 2, "batches_per_rank": [3, 3]}
     assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3]
+
+
+def test_calibrate_eta_is_the_smallest_per_image_noise(tiny_world, tiny_teacher, version, tmp_path):
+    from trainers.student.calibrate_eta import calibrate_eta
+
+    run = train_student(_config(tiny_world, tiny_teacher, version), tmp_path, progress=False)
+    result = calibrate_eta(run.model_path, version, images=6, device="cpu")
+    assert result["images"] >= 1
+    assert 0 < result["eta"] <= result["median_noise"] <= result["max_noise"]

@@ -1,0 +1,66 @@
+"""``xpm calibrate-eta``: Eq. 7's eta as the paper sets it — the smallest average pseudo-mask
+noise level over captioned images, as estimated by a student trained on a subset of them
+(paper 4.1 and its footnote 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+HELP = "set Eq. 7's eta: the smallest per-image average noise a trained student predicts on captioned images"
+
+
+def image_noise_levels(student, batches, device: torch.device) -> list[float]:
+    """Per captioned image: the mean over its pseudo regions of g_Noise's mean variance."""
+    from trainers.engine.batch import to_device
+
+    levels = []
+    student.eval()
+    with torch.inference_mode():
+        for images, targets in batches:
+            _, _, variance, _ = student.caption_outputs(*to_device(images, targets, device))
+            per_region = variance.flatten(start_dim=1).mean(dim=1)
+            for chunk in per_region.split([len(t["boxes"]) for t in targets]):
+                if len(chunk):
+                    levels.append(float(chunk.mean()))
+    return levels
+
+
+def calibrate_eta(model_path: str | Path, data: str | Path, *, images: int, device: str = "auto", seed: int = 0) -> dict:
+    from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
+    from trainers.engine.batch import collate
+    from xpm.config import ConfigError
+    from xpm.device import resolve_device
+    from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
+    from xpm.modeling.student import RobustStudent
+
+    if images < 1:
+        raise ConfigError(f"--images {images}: at least 1.")
+    checkpoint = read_checkpoint(model_path)
+    if "noise_head" not in checkpoint.training:
+        raise ConfigError(f"{model_path} has no noise head: calibrate with a student trained with losses gt+x+m(+alpha).")
+    torch_device = resolve_device(device)
+    student = RobustStudent(detector_from_checkpoint(checkpoint, torch_device)).to(torch_device)
+    student.noise_head.load_state_dict(checkpoint.training["noise_head"])
+    version = open_version_data(data)
+    stream = pseudo_label_stream(version, seed=seed, shuffle_buffer=1, epoch_samples=min(images, version.samples))
+    levels = image_noise_levels(student, stream.batched(8, collation_fn=collate), torch_device)
+    if not levels:
+        raise ConfigError(f"{data} gave no captioned image with pseudo labels.")
+    levels.sort()
+    return {"eta": levels[0], "images": len(levels), "median_noise": levels[len(levels) // 2], "max_noise": levels[-1]}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", required=True, help="a student checkpoint trained on a subset (its noise head is used)")
+    parser.add_argument("--data", required=True, help="dataset version ROOT/NAME/vN")
+    parser.add_argument("--images", type=int, default=10000, help="captioned images to measure (paper: 10k)")
+    parser.add_argument("--device", default="auto")
+
+
+def run(args) -> int:
+    result = calibrate_eta(args.model, args.data, images=args.images, device=args.device)
+    print(f"eta = {result['eta']:.6g}  (smallest of {result['images']} per-image average noise levels; "
+          f"median {result['median_noise']:.4g}, largest {result['max_noise']:.4g}); train with --eta {result['eta']:.6g}")
+    return 0
