@@ -10,7 +10,6 @@ with the same arguments resumes; the version is committed by rename once every s
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +21,15 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.config import PseudoLabelConfig
 from pipeline.decode import DecodeLimits
-from pipeline.finalize import finalize_version, part_path, shard_path
+from pipeline.finalize import finalize_version, part_path
 from pipeline.inference.teacher_handler import TeacherModelHandler
 from pipeline.inference.word_embeddings import WordEmbeddings
 from pipeline.inputs import expand_inputs, shard_name_of
 from pipeline.nouns import load_lexicon
 from pipeline.pseudo_labels import lexicon_vocab_ids
-from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample
+from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample, WriteShard
 from pipeline.version import commit_version, run_identity, staging_dir
-from pipeline.write.filesystem import local_copy, write_bytes
-from pipeline.write.shard_writer import canonical_json, write_output_shard
+from pipeline.write.filesystem import local_copy
 from xpm.config import to_dict
 from xpm.io.hashing import file_sha256
 from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
@@ -46,32 +44,6 @@ class PseudoLabelRun:
     version_dir: str
     manifest: dict
     resumed_shards: int
-
-
-class WriteShard(beam.DoFn):
-    def __init__(self, staging: str):
-        self._staging = staging
-
-    def process(self, element):
-        shard, grouped = element
-        samples = list(grouped["samples"])
-        rejects = sorted(grouped["rejects"], key=lambda r: r.key)
-        (info,) = grouped["inputs"]
-        entry = write_output_shard(shard_path(self._staging, shard), f"{shard}.tar", samples)
-        index = [
-            {"key": s.key, "shard": f"{shard}.tar", "input_shard": shard, "width": s.labels.width,
-             "height": s.labels.height, "caption": s.caption, "nouns": [n.word for n in s.labels.nouns],
-             "synsets": [n.synset for n in s.labels.nouns], "image_sha256": hashlib.sha256(s.image_bytes).hexdigest()}
-            for s in sorted(samples, key=lambda s: s.key)
-        ]
-        record = {
-            "entry": entry.to_json(),
-            "input": info,
-            "rejects": [{"key": r.key, "input_shard": r.input_shard, "stage": r.stage, "reason": r.reason, "detail": r.detail} for r in rejects],
-            "index": index,
-        }
-        write_bytes(part_path(self._staging, shard), canonical_json(record))
-        yield shard
 
 
 def _code_commit() -> str:

@@ -1,6 +1,6 @@
-"""The per-element stages of the pseudo-labeling job as Beam DoFns: thin wrappers over the pure
-functions of ``read``, ``decode``, ``nouns`` and ``pseudo_labels``. Rejects leave every stage
-on the ``rejects`` output, keyed by input shard."""
+"""The stages of the pseudo-labeling job as Beam DoFns: thin wrappers over the pure functions of
+``read``, ``decode``, ``nouns``, ``pseudo_labels`` and ``write``. Rejects leave every stage on
+the ``rejects`` output, keyed by input shard."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from pipeline.nouns import CaptionNoun, NounExtractor, load_lexicon
 from pipeline.pseudo_labels import build_pseudo_labels, lexicon_vocab_ids
 from pipeline.read.shard_reader import read_shard
 from pipeline.records import Reject
-from pipeline.write.shard_writer import LabelledSample
+from pipeline.finalize import part_path, shard_path
+from pipeline.write.filesystem import write_bytes
+from pipeline.write.shard_writer import LabelledSample, canonical_json, write_output_shard
 
 REJECTS = "rejects"
 INPUTS = "inputs"
@@ -145,3 +147,29 @@ class ToLabelledSample(beam.DoFn):
         info, aligned = element
         labels = build_pseudo_labels(info.key, info.width, info.height, info.nouns, aligned, self._vocab_ids, self._teacher)
         yield info.input_shard, LabelledSample(info.key, info.image_bytes, info.image_ext, info.caption, labels)
+
+
+class WriteShard(beam.DoFn):
+    def __init__(self, staging: str):
+        self._staging = staging
+
+    def process(self, element):
+        shard, grouped = element
+        samples = list(grouped["samples"])
+        rejects = sorted(grouped["rejects"], key=lambda r: r.key)
+        (info,) = grouped["inputs"]
+        entry = write_output_shard(shard_path(self._staging, shard), f"{shard}.tar", samples)
+        index = [
+            {"key": s.key, "shard": f"{shard}.tar", "input_shard": shard, "width": s.labels.width,
+             "height": s.labels.height, "caption": s.caption, "nouns": [n.word for n in s.labels.nouns],
+             "synsets": [n.synset for n in s.labels.nouns], "image_sha256": hashlib.sha256(s.image_bytes).hexdigest()}
+            for s in sorted(samples, key=lambda s: s.key)
+        ]
+        record = {
+            "entry": entry.to_json(),
+            "input": info,
+            "rejects": [{"key": r.key, "input_shard": r.input_shard, "stage": r.stage, "reason": r.reason, "detail": r.detail} for r in rejects],
+            "index": index,
+        }
+        write_bytes(part_path(self._staging, shard), canonical_json(record))
+        yield shard

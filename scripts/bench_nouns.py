@@ -10,12 +10,13 @@ vocabulary is as open as the web's and the per-word cache misses as it would the
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import statistics
 import time
 from pathlib import Path
+
+from bench_common import report
 
 CC_LIKE = """actor attends the premiere of the film
 person walking on the beach at sunset
@@ -89,10 +90,7 @@ def main(argv=None) -> dict:
         "conceptual_captions_3_3m_minutes": round(3.3e6 / statistics.median(rates) / 60, 2),
         "target_captions_per_second": 20_000,
     }
-    print(json.dumps(result, indent=2))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return report(result, args.json)
 
 
 if __name__ == "__main__":

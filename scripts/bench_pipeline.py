@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_common import report
 
 
 def bare_forward_rate(teacher: str, shards: list[Path], images: int, batch_size: int) -> tuple[float, int]:
@@ -121,10 +122,7 @@ def main(argv=None) -> dict:
         "run_4n": large_run,
         "peak_rss_ratio_4n_over_n": round(large_run["peak_rss_mib"] / small_run["peak_rss_mib"], 3),
     }
-    print(json.dumps(result, indent=2))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return report(result, args.json)
 
 
 if __name__ == "__main__":

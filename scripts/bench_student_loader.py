@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import platform
 import time
 from pathlib import Path
+
+from bench_common import report
 
 
 def main(argv=None) -> dict:
@@ -92,10 +93,7 @@ def main(argv=None) -> dict:
         "target_ratio": 0.95,
         "caption_loader_images_per_second": loader_rates,
     }
-    print(json.dumps(result, indent=2))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return report(result, args.json)
 
 
 if __name__ == "__main__":

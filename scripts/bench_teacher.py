@@ -19,6 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
+from bench_common import report
+
 PAPER_SIZE = 800
 
 
@@ -119,9 +121,7 @@ def main(argv=None) -> dict:
         "amp": device.type == "cuda",
         "results": entries,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return report(result, args.json)
 
 
 if __name__ == "__main__":

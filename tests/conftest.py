@@ -58,18 +58,38 @@ def tiny_model_config():
 
 
 @pytest.fixture(scope="session")
-def tiny_teacher(tiny_world, tiny_model_config, tmp_path_factory):
-    """A teacher checkpoint trained for two steps on the tiny world: real format, real model."""
+def tiny_teacher_config(tiny_world, tiny_model_config):
+    """Four steps of the teacher on the tiny world."""
     from trainers.engine.config import EngineConfig, OptimConfig
     from trainers.teacher.config import TeacherConfig
-    from trainers.teacher.train import train_teacher
 
-    config = TeacherConfig(
+    return TeacherConfig(
         train_gt=str(tiny_world / "train" / "instances_base.json"),
         train_images=str(tiny_world / "train" / "images"),
         split=str(tiny_world / "split.json"),
         model=tiny_model_config,
-        optim=OptimConfig(optimizer="adamw", lr=1e-3, warmup_steps=1, schedule="constant", max_steps=2, batch_size=2),
+        optim=OptimConfig(optimizer="adamw", lr=1e-3, warmup_steps=2, schedule="constant", max_steps=4, batch_size=2),
         engine=EngineConfig(device="cpu", num_workers=0, checkpoint_every=2),
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_teacher(tiny_teacher_config, tmp_path_factory):
+    """A teacher checkpoint trained for two steps on the tiny world: real format, real model."""
+    import dataclasses
+
+    from trainers.teacher.train import train_teacher
+
+    config = dataclasses.replace(tiny_teacher_config, optim=dataclasses.replace(tiny_teacher_config.optim, max_steps=2))
     return train_teacher(config, tmp_path_factory.mktemp("tiny_teacher"), progress=False).model_path
+
+
+@pytest.fixture(scope="session")
+def tiny_version(tiny_world, tiny_teacher, tmp_path_factory):
+    """The tiny world's captioned shards pseudo-labeled by the tiny teacher: a dataset version."""
+    from pipeline.config import PseudoLabelConfig
+    from pipeline.job import run_pseudo_label
+
+    config = PseudoLabelConfig(input=str(tiny_world / "captioned" / "*.tar"), teacher=str(tiny_teacher),
+                               output=str(tmp_path_factory.mktemp("versions")), name="tiny", device="cpu")
+    return run_pseudo_label(config).version_dir

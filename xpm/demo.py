@@ -73,7 +73,7 @@ def _train_teacher(config: DemoConfig, world: Path, out: Path):
 
 
 def _evaluate(config: DemoConfig, world: Path, model_path: Path, json_path: Path) -> dict:
-    from trainers.evaluation.cli import evaluate_checkpoint
+    from trainers.evaluation.evaluate import evaluate_checkpoint
     from xpm.io.atomic import write_text_atomically
 
     result = evaluate_checkpoint(

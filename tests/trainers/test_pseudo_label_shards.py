@@ -3,22 +3,12 @@ import shutil
 import pytest
 import torch
 
-from pipeline.config import PseudoLabelConfig
-from pipeline.job import run_pseudo_label
 from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
 from xpm.config import ConfigError
 
 
-@pytest.fixture(scope="module")
-def version(tiny_world, tiny_teacher, tmp_path_factory):
-    root = tmp_path_factory.mktemp("versions")
-    config = PseudoLabelConfig(input=str(tiny_world / "captioned" / "*.tar"), teacher=str(tiny_teacher),
-                               output=str(root), name="tiny", device="cpu")
-    return run_pseudo_label(config).version_dir
-
-
-def test_the_stream_yields_decoded_pseudo_targets(version):
-    data = open_version_data(version)
+def test_the_stream_yields_decoded_pseudo_targets(tiny_version):
+    data = open_version_data(tiny_version)
     assert data.vocabulary.embeddings.shape[0] == len(data.vocabulary.words) > 0
     samples = list(pseudo_label_stream(data, seed=0, shuffle_buffer=4, epoch_samples=5))
     assert len(samples) == 5
@@ -29,9 +19,9 @@ def test_the_stream_yields_decoded_pseudo_targets(version):
     assert target["vocab_index"].max() < len(data.vocabulary.words)
 
 
-def test_a_corrupted_shard_stops_training_with_its_name(version, tmp_path):
+def test_a_corrupted_shard_stops_training_with_its_name(tiny_version, tmp_path):
     copy = tmp_path / "v1"
-    shutil.copytree(version, copy)
+    shutil.copytree(tiny_version, copy)
     shard = sorted((copy / "shards").glob("*.tar"))[0]
     data = bytearray(shard.read_bytes())
     data[700] ^= 0xFF

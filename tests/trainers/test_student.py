@@ -1,27 +1,18 @@
 import pytest
 import torch
 
-from pipeline.config import PseudoLabelConfig
-from pipeline.job import run_pseudo_label
 from trainers.engine.config import EngineConfig, OptimConfig
 from trainers.engine.loss_log import read_loss_log
-from trainers.evaluation.cli import evaluate_checkpoint
 from trainers.student.config import StudentConfig
-from trainers.student.train import LOSS_LOG_NAME, train_student
+from trainers.engine.training_run import LOSS_LOG_NAME
+from trainers.evaluation.evaluate import evaluate_checkpoint
+from trainers.student.train import train_student
 from xpm.modeling.checkpoint import read_checkpoint
 
 
-@pytest.fixture(scope="module")
-def version(tiny_world, tiny_teacher, tmp_path_factory):
-    root = tmp_path_factory.mktemp("student_versions")
-    config = PseudoLabelConfig(input=str(tiny_world / "captioned" / "*.tar"), teacher=str(tiny_teacher),
-                               output=str(root), name="tiny", device="cpu")
-    return run_pseudo_label(config).version_dir
-
-
-def _config(tiny_world, tiny_teacher, version, **changes) -> StudentConfig:
+def _config(tiny_world, tiny_teacher, tiny_version, **changes) -> StudentConfig:
     base = dict(
-        data=version, base_gt=str(tiny_world / "train" / "instances_base.json"),
+        data=tiny_version, base_gt=str(tiny_world / "train" / "instances_base.json"),
         base_images=str(tiny_world / "train" / "images"), split=str(tiny_world / "split.json"), init=str(tiny_teacher),
         caption_batch_size=2, shuffle_buffer=4,
         optim=OptimConfig(optimizer="adamw", lr=1e-3, warmup_steps=1, schedule="constant", max_steps=4, batch_size=2),
@@ -31,8 +22,8 @@ def _config(tiny_world, tiny_teacher, version, **changes) -> StudentConfig:
 
 
 @pytest.mark.parametrize("losses", ["gt+x", "gt+x+m", "gt+x+m+alpha"])
-def test_student_trains_logs_every_term_and_evaluates(tiny_world, tiny_teacher, version, tmp_path, losses):
-    run = train_student(_config(tiny_world, tiny_teacher, version, losses=losses), tmp_path, progress=False)
+def test_student_trains_logs_every_term_and_evaluates(tiny_world, tiny_teacher, tiny_version, tmp_path, losses):
+    run = train_student(_config(tiny_world, tiny_teacher, tiny_version, losses=losses), tmp_path, progress=False)
     rows = read_loss_log(tmp_path / LOSS_LOG_NAME)
     assert [r["step"] for r in rows] == [1, 2, 3, 4]
     assert {"loss_classifier", "loss_mask", "loss_cross_modal", "mean_alpha", "mean_noise"} <= set(rows[0])
@@ -45,10 +36,10 @@ def test_student_trains_logs_every_term_and_evaluates(tiny_world, tiny_teacher, 
     assert set(result["segm"]["generalized"]) == {"base", "target", "all"}
 
 
-def test_student_resumes_from_its_last_checkpoint(tiny_world, tiny_teacher, version, tmp_path):
+def test_student_resumes_from_its_last_checkpoint(tiny_world, tiny_teacher, tiny_version, tmp_path):
     import dataclasses
 
-    full = _config(tiny_world, tiny_teacher, version)
+    full = _config(tiny_world, tiny_teacher, tiny_version)
     short = dataclasses.replace(full, optim=dataclasses.replace(full.optim, max_steps=2))
     train_student(short, tmp_path, progress=False)
     (tmp_path / "model.pt").unlink()
@@ -58,12 +49,12 @@ def test_student_resumes_from_its_last_checkpoint(tiny_world, tiny_teacher, vers
     assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3, 4]
 
 
-def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, version, tmp_path):
+def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, tiny_version, tmp_path):
     import json
     import subprocess
     import sys
 
-    config = _config(tiny_world, tiny_teacher, version)
+    config = _config(tiny_world, tiny_teacher, tiny_version)
     command = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
         "-m", "xpm.cli", "train-student", "--out", str(tmp_path), "--quiet", "--device", "cpu",
@@ -80,10 +71,10 @@ def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, 
     assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3]
 
 
-def test_calibrate_eta_is_the_smallest_per_image_noise(tiny_world, tiny_teacher, version, tmp_path):
+def test_calibrate_eta_is_the_smallest_per_image_noise(tiny_world, tiny_teacher, tiny_version, tmp_path):
     from trainers.student.calibrate_eta import calibrate_eta
 
-    run = train_student(_config(tiny_world, tiny_teacher, version), tmp_path, progress=False)
-    result = calibrate_eta(run.model_path, version, images=6, device="cpu")
+    run = train_student(_config(tiny_world, tiny_teacher, tiny_version), tmp_path, progress=False)
+    result = calibrate_eta(run.model_path, tiny_version, images=6, device="cpu")
     assert result["images"] >= 1
     assert 0 < result["eta"] <= result["median_noise"] <= result["max_noise"]

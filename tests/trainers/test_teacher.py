@@ -3,32 +3,19 @@ import dataclasses
 import pytest
 import torch
 
-from trainers.engine.config import EngineConfig, OptimConfig
 from trainers.engine.loss_log import read_loss_log
-from trainers.evaluation.cli import evaluate_checkpoint
-from trainers.teacher.config import TeacherConfig
-from trainers.teacher.train import LAST_NAME, LOSS_LOG_NAME, train_teacher
+from trainers.engine.training_run import LOSS_LOG_NAME
+from trainers.evaluation.evaluate import evaluate_checkpoint
+from trainers.teacher.train import train_teacher
 from xpm.config import ConfigError
 from xpm.modeling.checkpoint import read_checkpoint
 from xpm.modeling.errors import CheckpointError
 
 
 @pytest.fixture(scope="module")
-def teacher_config(tiny_world, tiny_model_config):
-    return TeacherConfig(
-        train_gt=str(tiny_world / "train" / "instances_base.json"),
-        train_images=str(tiny_world / "train" / "images"),
-        split=str(tiny_world / "split.json"),
-        model=tiny_model_config,
-        optim=OptimConfig(optimizer="adamw", lr=1e-3, warmup_steps=2, schedule="constant", max_steps=4, batch_size=2),
-        engine=EngineConfig(device="cpu", num_workers=0, checkpoint_every=2),
-    )
-
-
-@pytest.fixture(scope="module")
-def trained(teacher_config, tmp_path_factory):
+def trained(tiny_teacher_config, tmp_path_factory):
     out = tmp_path_factory.mktemp("teacher")
-    return out, train_teacher(teacher_config, out, progress=False)
+    return out, train_teacher(tiny_teacher_config, out, progress=False)
 
 
 def test_training_writes_model_config_and_loss_log(trained):
@@ -42,15 +29,15 @@ def test_training_writes_model_config_and_loss_log(trained):
     assert checkpoint.gt_classes == checkpoint.vocabulary and checkpoint.text_model.dim == 384
 
 
-def test_resume_continues_from_the_saved_step_and_matches(teacher_config, trained, tmp_path):
+def test_resume_continues_from_the_saved_step_and_matches(tiny_teacher_config, trained, tmp_path):
     out, _ = trained
-    interrupted = dataclasses.replace(teacher_config, optim=dataclasses.replace(teacher_config.optim, max_steps=2))
+    interrupted = dataclasses.replace(tiny_teacher_config, optim=dataclasses.replace(tiny_teacher_config.optim, max_steps=2))
     first = tmp_path / "resumed"
     train_teacher(interrupted, first, progress=False)
     # Make the folder look like a run of the full config that was killed after step 2.
     (first / "model.pt").unlink()
     (first / "teacher_config.yaml").write_text((out / "teacher_config.yaml").read_text())
-    resumed = train_teacher(teacher_config, first, progress=False)
+    resumed = train_teacher(tiny_teacher_config, first, progress=False)
     assert resumed.resumed_from == 2 and resumed.steps == 4
     assert [r["step"] for r in read_loss_log(first / LOSS_LOG_NAME)] == [1, 2, 3, 4]
     straight = read_checkpoint(out / "model.pt").state_dict
@@ -58,30 +45,30 @@ def test_resume_continues_from_the_saved_step_and_matches(teacher_config, traine
         torch.testing.assert_close(value, straight[key], msg=key)
 
 
-def test_a_finished_run_is_reused_and_a_different_config_refused(teacher_config, trained):
+def test_a_finished_run_is_reused_and_a_different_config_refused(tiny_teacher_config, trained):
     out, _ = trained
-    assert train_teacher(teacher_config, out, progress=False).reused
-    changed = dataclasses.replace(teacher_config, optim=dataclasses.replace(teacher_config.optim, lr=0.5))
+    assert train_teacher(tiny_teacher_config, out, progress=False).reused
+    changed = dataclasses.replace(tiny_teacher_config, optim=dataclasses.replace(tiny_teacher_config.optim, lr=0.5))
     with pytest.raises(ConfigError, match="optim.lr"):
         train_teacher(changed, out, progress=False)
 
 
-def test_short_training_lowers_the_loss(teacher_config, tmp_path):
+def test_short_training_lowers_the_loss(tiny_teacher_config, tmp_path):
     config = dataclasses.replace(
-        teacher_config,
+        tiny_teacher_config,
         hflip=False,
-        optim=dataclasses.replace(teacher_config.optim, max_steps=25, batch_size=2),
-        engine=dataclasses.replace(teacher_config.engine, checkpoint_every=100),
+        optim=dataclasses.replace(tiny_teacher_config.optim, max_steps=25, batch_size=2),
+        engine=dataclasses.replace(tiny_teacher_config.engine, checkpoint_every=100),
     )
     train_teacher(config, tmp_path, progress=False)
     totals = [r["total"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)]
     assert sum(totals[-5:]) / 5 < sum(totals[:5]) / 5
 
 
-def test_cuda_asked_for_without_cuda_is_an_error(teacher_config, tmp_path):
+def test_cuda_asked_for_without_cuda_is_an_error(tiny_teacher_config, tmp_path):
     if torch.cuda.is_available():
         pytest.skip("CUDA is present")
-    config = dataclasses.replace(teacher_config, engine=dataclasses.replace(teacher_config.engine, device="cuda"))
+    config = dataclasses.replace(tiny_teacher_config, engine=dataclasses.replace(tiny_teacher_config.engine, device="cuda"))
     with pytest.raises(ConfigError, match="CUDA is not available"):
         train_teacher(config, tmp_path, progress=False)
 
@@ -118,8 +105,8 @@ def test_eval_refuses_wrong_inputs(trained, tiny_world, tmp_path):
 
 
 @pytest.mark.gpu
-def test_cuda_training_with_amp_and_eval(teacher_config, tiny_world, tmp_path):
-    config = dataclasses.replace(teacher_config, engine=dataclasses.replace(teacher_config.engine, device="cuda", amp=True))
+def test_cuda_training_with_amp_and_eval(tiny_teacher_config, tiny_world, tmp_path):
+    config = dataclasses.replace(tiny_teacher_config, engine=dataclasses.replace(tiny_teacher_config.engine, device="cuda", amp=True))
     run = train_teacher(config, tmp_path, progress=False)
     assert all(torch.isfinite(torch.tensor(r["total"])) for r in read_loss_log(tmp_path / LOSS_LOG_NAME))
     result = evaluate_checkpoint(run.model_path, tiny_world / "val" / "instances.json", tiny_world / "val" / "images",

@@ -1,5 +1,4 @@
 import pytest
-import yaml
 
 from xpm.config import ConfigError, load_config, save_config
 from xpm.synth.config import SynthConfig

@@ -16,49 +16,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--name", help="row name in the printed table (default: the checkpoint's folder)")
 
 
-def evaluate_checkpoint(model_path, gt, images, split_path, *, device: str = "auto", batch_size: int = 8) -> dict:
-    from pathlib import Path
-
-    from schemas.split import read_split
-    from xpm.device import resolve_device
-    from trainers.evaluation.table2 import evaluate_table2
-    from xpm.modeling.checkpoint import CheckpointError, detector_from_checkpoint, read_checkpoint, text_embedder_for
-
-    if batch_size < 1:
-        raise ValueError(f"--batch-size {batch_size}: at least 1.")
-    split = read_split(split_path)
-    checkpoint = read_checkpoint(model_path)
-    if set(checkpoint.gt_classes) != set(split.base):
-        only_model = sorted(set(checkpoint.gt_classes) - set(split.base))
-        only_split = sorted(set(split.base) - set(checkpoint.gt_classes))
-        raise CheckpointError(
-            f"{model_path} was trained on other base classes than {split_path} names (only in the checkpoint: "
-            f"{only_model[:5]}; only in the split: {only_split[:5]}); evaluate with the split it was trained with."
-        )
-    embedder = text_embedder_for(checkpoint, model_path)
-    torch_device = resolve_device(device)
-    model = detector_from_checkpoint(checkpoint, torch_device)
-    result = evaluate_table2(
-        model, embedder.embed, gt, images, split,
-        batch_size=batch_size, device=torch_device, mask_threshold=checkpoint.model_config.mask_threshold,
-    )
-    result["meta"] = {
-        "model": str(Path(model_path)),
-        "gt": str(gt),
-        "split": str(split_path),
-        "text_model": checkpoint.text_model.id,
-        "score_thresh": checkpoint.model_config.score_thresh,
-        "nms_thresh": checkpoint.model_config.nms_thresh,
-        "detections_per_image": checkpoint.model_config.detections_per_image,
-        "mask_threshold": checkpoint.model_config.mask_threshold,
-    }
-    return result
-
-
 def run(args) -> int:
     import json
     from pathlib import Path
 
+    from trainers.evaluation.evaluate import evaluate_checkpoint
     from trainers.evaluation.table2 import format_table2
     from xpm.io.atomic import write_text_atomically
 

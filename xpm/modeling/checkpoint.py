@@ -91,6 +91,18 @@ def read_checkpoint(path: str | Path) -> DetectorCheckpoint:
         raise CheckpointError(f"checkpoint {path} is incomplete or damaged ({error}).") from None
 
 
+def require_base_classes(checkpoint: DetectorCheckpoint, base: tuple[str, ...], where: str | Path, split_where: str | Path) -> None:
+    """The split's base classes must be the ones the checkpoint had ground truth for: otherwise
+    its "target" classes are not unseen, and base/target numbers mean nothing."""
+    if set(checkpoint.gt_classes) != set(base):
+        only_model = sorted(set(checkpoint.gt_classes) - set(base))
+        only_split = sorted(set(base) - set(checkpoint.gt_classes))
+        raise CheckpointError(
+            f"{where} was trained on other base classes than {split_where} names (only in the checkpoint: "
+            f"{only_model[:5]}; only in the split: {only_split[:5]}); use the split it was trained with."
+        )
+
+
 def text_embedder_for(checkpoint: DetectorCheckpoint, where: str | Path = "checkpoint"):
     """The text model the checkpoint was trained with, refusing one whose files differ."""
     from xpm.text import TextEmbedder

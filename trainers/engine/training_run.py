@@ -1,0 +1,97 @@
+"""What every training run does around its model: its folder (config check, reuse of a finished
+run, the last checkpoint to resume), the loop with its log and checkpoints, the base-GT loader,
+and the end (final checkpoint, batches per rank). The teacher and student trainers differ only
+in their model and losses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from trainers.data.batch_order import BatchOrder
+from trainers.engine.batch import collate
+from trainers.engine.config import EngineConfig, OptimConfig
+from trainers.engine.distributed import Distributed, gather_counts, wrap_for_training
+from trainers.engine.loss_log import LossLog
+from trainers.engine.optim import build_optimizer, build_scheduler
+from trainers.engine.run_dir import claim_run_dir
+from trainers.engine.train_loop import TrainLoop
+from xpm.io.atomic import write_text_atomically
+from xpm.modeling.checkpoint import DetectorCheckpoint, read_checkpoint, save_checkpoint
+
+MODEL_NAME = "model.pt"
+LAST_NAME = "checkpoints/last.pt"
+LOSS_LOG_NAME = "losses.csv"
+DISTRIBUTED_NAME = "distributed.json"
+
+MakeCheckpoint = Callable[[dict], DetectorCheckpoint]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    model_path: Path
+    steps: int
+    resumed_from: int
+    reused: bool
+
+
+def open_run(out: Path, config, config_name: str) -> tuple[TrainingRun | None, DetectorCheckpoint | None]:
+    """Claims ``out`` for ``config``; returns the finished run if there is one, else the last
+    checkpoint to resume from (None for a fresh start)."""
+    claim_run_dir(out, config, config_name)
+    final_path = out / MODEL_NAME
+    if final_path.is_file():
+        return TrainingRun(final_path, read_checkpoint(final_path).training["step"], 0, reused=True), None
+    last_path = out / LAST_NAME
+    return None, (read_checkpoint(last_path) if last_path.is_file() else None)
+
+
+def start_loop(
+    model: torch.nn.Module, *, out: Path, optim: OptimConfig, engine: EngineConfig, info: Distributed,
+    device: torch.device, last: DetectorCheckpoint | None, make_checkpoint: MakeCheckpoint, progress: bool,
+) -> tuple[TrainLoop, int]:
+    """The loop over ``model`` (DDP-wrapped when distributed), restored from ``last``, and the
+    step it starts at. Rank 0 alone logs and checkpoints."""
+    optimizer = build_optimizer(model, optim)
+    start_step = last.training["step"] if last else 0
+    loop = TrainLoop(
+        model=wrap_for_training(model, info, device),
+        optimizer=optimizer,
+        scheduler=build_scheduler(optimizer, optim),
+        device=device,
+        max_steps=optim.max_steps,
+        log=LossLog(out / LOSS_LOG_NAME, resume_from_step=start_step) if info.is_main else None,
+        save=lambda step, state: save_checkpoint(out / LAST_NAME, make_checkpoint(state)),
+        checkpoint_every=engine.checkpoint_every,
+        amp=engine.amp,
+        grad_clip=optim.grad_clip,
+        log_every=engine.log_every,
+        progress=progress,
+        is_main=info.is_main,
+    )
+    return loop, (loop.restore(last.training) if last else 0)
+
+
+def ground_truth_loader(dataset, *, optim: OptimConfig, engine: EngineConfig, hflip: bool, start: int,
+                        info: Distributed, device: torch.device) -> torch.utils.data.DataLoader:
+    """Base-GT batches for steps ``start .. max_steps - 1``, in the resumable order, this rank's slice."""
+    order = BatchOrder(len(dataset), optim.batch_size, seed=engine.seed, start=start, stop=optim.max_steps,
+                       flip=hflip, rank=info.rank, world_size=info.world_size)
+    return torch.utils.data.DataLoader(dataset, batch_sampler=order, num_workers=engine.num_workers,
+                                       collate_fn=collate, pin_memory=device.type == "cuda")
+
+
+def finish_run(out: Path, steps: int, start: int, info: Distributed, make_checkpoint: MakeCheckpoint) -> TrainingRun:
+    """Writes ``model.pt`` and ``distributed.json`` (batches each rank saw) on rank 0; ranks that
+    saw different numbers of batches are an error."""
+    counts = gather_counts(steps - start, info)
+    if info.is_main:
+        save_checkpoint(out / MODEL_NAME, make_checkpoint({"step": steps}))
+        write_text_atomically(out / DISTRIBUTED_NAME, json.dumps({"world_size": info.world_size, "batches_per_rank": counts}) + "\n")
+    if len(set(counts)) != 1:
+        raise RuntimeError(f"ranks saw different numbers of batches: {counts}")
+    return TrainingRun(out / MODEL_NAME, steps, start, reused=False)
