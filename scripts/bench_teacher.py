@@ -1,4 +1,5 @@
-"""Benchmark: teacher inference images/s (batched, ``torch.inference_mode``) per configuration.
+"""Benchmark: teacher inference images/s (batched, ``torch.inference_mode``) per configuration,
+and with ``--train-steps`` training seconds per step.
 
 Each configuration in ``xpm/configs/teacher_*.yaml`` plus the paper's (ResNet-50-FPN, 800 px)
 is timed on the machine at hand; on CUDA with AMP (bf16/fp16) as the pipeline runs it. Weights
@@ -68,6 +69,56 @@ def measure(model, images, *, batch_size: int, device, repeats: int) -> list[flo
     return rates
 
 
+def _training_targets(images, generator):
+    """One to four random boxes per image, each filled by its mask: the losses' shapes and costs
+    are those of real ground truth, which is all a step-time measurement needs."""
+    import torch
+
+    targets = []
+    for image in images:
+        _, height, width = image.shape
+        count = int(torch.randint(1, 5, (), generator=generator))
+        corner = torch.rand(count, 2, generator=generator) * torch.tensor([width * 0.6, height * 0.6])
+        size = (0.2 + 0.2 * torch.rand(count, 2, generator=generator)) * torch.tensor([width, height])
+        boxes = torch.cat([corner, corner + size], dim=1).round()
+        masks = torch.zeros(count, height, width, dtype=torch.uint8)
+        for index, (x1, y1, x2, y2) in enumerate(boxes.int().tolist()):
+            masks[index, y1:y2, x1:x2] = 1
+        labels = torch.randint(1, 49, (count,), generator=generator)
+        targets.append({"boxes": boxes, "labels": labels, "masks": masks})
+    return targets
+
+
+def measure_training(model, images, *, batch_size: int, device, steps: int) -> list[float]:
+    """Seconds per optimizer step (forward, backward, AdamW) over ``steps`` steps after one warm-up."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    batch = images[:batch_size]
+    targets = [{k: v.to(device) for k, v in t.items()} for t in _training_targets(batch, generator)]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+    model.train()
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    seconds = []
+    for step in range(steps + 1):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        started = time.perf_counter()
+        with amp:
+            loss = sum(model(batch, targets).values())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if step:
+            seconds.append(time.perf_counter() - started)
+    model.eval()
+    return seconds
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a trained checkpoint; its configuration is timed with its weights")
@@ -76,6 +127,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--images-per-run", type=int, default=32)
     parser.add_argument("--batch-sizes", default="1,8")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--train-steps", type=int, default=0, help="also time this many training steps per batch size")
     parser.add_argument("--paper-on-cpu", action="store_true", help="also time ResNet-50 at 800 px on CPU (seconds per image)")
     parser.add_argument("--json", type=Path, default=Path("runs/bench/teacher.json"))
     args = parser.parse_args(argv)
@@ -107,9 +159,21 @@ def main(argv=None) -> dict:
         for batch_size in (int(b) for b in args.batch_sizes.split(",")):
             rates = measure(model, images, batch_size=batch_size, device=device, repeats=args.repeats)
             entry = {
-                "config": name, "image_size": size, "batch_size": batch_size, "weights": weights,
+                "config": name, "image_size": size, "batch_size": batch_size, "mode": "inference", "weights": weights,
                 "images_per_second_median": round(statistics.median(rates), 2),
                 "images_per_second_runs": [round(r, 2) for r in rates],
+            }
+            entries.append(entry)
+            print(json.dumps(entry))
+        for batch_size in (int(b) for b in args.batch_sizes.split(",")) if args.train_steps else ():
+            if batch_size > len(images):
+                continue
+            seconds = measure_training(model, images, batch_size=batch_size, device=device, steps=args.train_steps)
+            entry = {
+                "config": name, "image_size": size, "batch_size": batch_size, "mode": "train",
+                "seconds_per_step_median": round(statistics.median(seconds), 4),
+                "images_per_second": round(batch_size / statistics.median(seconds), 2),
+                "peak_memory_mib": round(torch.cuda.max_memory_allocated(device) / 2**20) if device.type == "cuda" else None,
             }
             entries.append(entry)
             print(json.dumps(entry))
