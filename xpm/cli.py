@@ -22,6 +22,7 @@ COMMANDS = {
     "train-student": "trainers.student.cli",
     "calibrate-eta": "trainers.student.calibrate_eta",
     "eval": "trainers.evaluation.cli",
+    "predict": "xpm.predict.cli",
     "coco-split": "trainers.data.coco_split_cli",
     "shard": "pipeline.shard",
     "pseudo-label": "pipeline.cli",

@@ -1,17 +1,25 @@
-"""``xpm dataset list | show | verify | diff``: look at dataset versions."""
+"""``xpm dataset list | show | report | verify | diff``: look at dataset versions."""
 
 from __future__ import annotations
 
-HELP = "list, show, verify (re-hash) and diff dataset versions written by pseudo-label"
+HELP = "list, show (and render samples), report (HTML), verify (re-hash) and diff dataset versions written by pseudo-label"
 
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="every finished version under ROOT")
     listing.add_argument("root")
-    show = sub.add_parser("show", help="counts, nouns by frequency, rejects by reason, lineage")
+    show = sub.add_parser("show", help="counts, nouns by frequency, rejects by reason, lineage; --samples N --out DIR renders samples")
     show.add_argument("version", help="ROOT/NAME/vN, or ROOT/NAME for the newest")
     show.add_argument("--top", type=int, default=20, help="how many nouns to list (default 20)")
+    show.add_argument("--samples", type=int, help="render the first N samples (image, each noun's pseudo box and mask, "
+                                                   "teacher score) as DIR/<key>.png and DIR/contact_sheet.png")
+    show.add_argument("--out", help="folder for the rendered samples (with --samples)")
+    report = sub.add_parser("report", help="a static HTML report (counts, noun chart, rejects, lineage, gallery) in DIR")
+    report.add_argument("version", help="ROOT/NAME/vN, or ROOT/NAME for the newest")
+    report.add_argument("--out", required=True, help="folder for index.html, nouns.svg and samples/ (created when missing)")
+    report.add_argument("--samples", type=int, default=24, help="samples in the gallery (default 24)")
+    report.add_argument("--top", type=int, default=30, help="nouns in the frequency chart (default 30)")
     verify = sub.add_parser("verify", help="re-hash every shard; exit 1 naming the first bad one")
     verify.add_argument("version")
     diff = sub.add_parser("diff", help="lineage changes, per-noun count changes, samples added and removed")
@@ -20,8 +28,37 @@ def add_arguments(parser) -> None:
     diff.add_argument("--limit", type=int, default=20, help="rows shown per section (default 20)")
 
 
+def _show(args) -> int:
+    from pipeline.dataset.inspect import summary
+    from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
+    from pipeline.dataset.versions import open_version
+    from xpm.config import ConfigError
+    from xpm.visualize import output_folder
+
+    if (args.samples is None) != (args.out is None):
+        raise ConfigError("xpm dataset show: --samples N and --out DIR go together (render N samples into DIR).")
+    version = open_version(args.version)
+    print(summary(version, top=args.top))
+    if args.samples is not None:
+        out = output_folder(args.out)
+        written = write_sample_pictures(version, out, args.samples)
+        print(f"rendered {len(written)} sample(s) into {out} (all on one sheet: {out / CONTACT_SHEET})")
+    return 0
+
+
+def _report(args) -> int:
+    from pipeline.dataset.html_report import write_html_report
+    from pipeline.dataset.versions import open_version
+    from xpm.visualize import output_folder
+
+    version = open_version(args.version)
+    index = write_html_report(version, output_folder(args.out), samples=args.samples, top=args.top)
+    print(f"wrote {index} (static files; open it in a browser)")
+    return 0
+
+
 def run(args) -> int:
-    from pipeline.dataset.inspect import diff_versions, first_bad_shard, summary
+    from pipeline.dataset.inspect import diff_versions, first_bad_shard
     from pipeline.dataset.versions import list_datasets, open_version
 
     if args.action == "list":
@@ -32,8 +69,9 @@ def run(args) -> int:
             print(f"{name}/v{number}: {counts['samples']} samples, {counts['rejects']} rejects, {counts['vocabulary']} nouns")
         return 0
     if args.action == "show":
-        print(summary(open_version(args.version), top=args.top))
-        return 0
+        return _show(args)
+    if args.action == "report":
+        return _report(args)
     if args.action == "verify":
         version = open_version(args.version)
         bad = first_bad_shard(version)

@@ -10,10 +10,15 @@ from pipeline.dataset.versions import DatasetVersion
 from xpm.io.dataset_version import first_bad_shard as check_shards
 
 
+def nouns_by_frequency(version: DatasetVersion) -> list[dict]:
+    """Rows of ``vocab.parquet``, most frequent first (ties alphabetically)."""
+    return sorted(version.vocab, key=lambda row: (-row["count"], row["word"]))
+
+
 def summary(version: DatasetVersion, top: int = 20) -> str:
     manifest = version.manifest
     counts, lineage = manifest["counts"], manifest["lineage"]
-    nouns = sorted(version.vocab, key=lambda row: (-row["count"], row["word"]))
+    nouns = nouns_by_frequency(version)
     lines = [
         f"{version.path}",
         f"  samples {counts['samples']} in {len(manifest['shards'])} shard(s); rejects {counts['rejects']}; "
@@ -40,9 +45,10 @@ def first_bad_shard(version: DatasetVersion) -> str | None:
     return None if problem is None else f"{version.shard_path('')}{problem}"
 
 
-def _flatten(value, prefix: str = "") -> dict:
+def flatten(value, prefix: str = "") -> dict:
+    """Nested mappings as one mapping of dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``)."""
     if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in _flatten(item, f"{prefix}{key}.").items()}
+        return {k: v for key, item in value.items() for k, v in flatten(item, f"{prefix}{key}.").items()}
     return {prefix[:-1]: value}
 
 
@@ -55,7 +61,7 @@ class VersionDiff:
 
 
 def diff_versions(a: DatasetVersion, b: DatasetVersion) -> VersionDiff:
-    la, lb = _flatten({k: v for k, v in a.manifest["lineage"].items() if k != "inputs"}), _flatten(
+    la, lb = flatten({k: v for k, v in a.manifest["lineage"].items() if k != "inputs"}), flatten(
         {k: v for k, v in b.manifest["lineage"].items() if k != "inputs"})
     la["inputs"] = sorted((i["shard"], i["sha256"]) for i in a.manifest["lineage"]["inputs"])
     lb["inputs"] = sorted((i["shard"], i["sha256"]) for i in b.manifest["lineage"]["inputs"])

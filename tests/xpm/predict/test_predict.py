@@ -1,0 +1,92 @@
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pycocotools.coco import COCO
+
+from xpm.cli import main
+from xpm.config import ConfigError
+from xpm.predict import PredictConfig, predict_images, read_class_names
+from xpm.predict.job import overlay_names
+
+
+@pytest.fixture(scope="module")
+def val_images(tiny_world):
+    return sorted((tiny_world / "val" / "images").glob("*.jpg"))
+
+
+def test_a_two_class_vocabulary_gives_those_classes_and_an_overlay_per_image(tiny_teacher, val_images, tmp_path):
+    config = PredictConfig(inputs=tuple(map(str, val_images[:3])), model=str(tiny_teacher), classes=("dog", "bus"),
+                           out=str(tmp_path / "out"), device="cpu", batch_size=2, draw_threshold=0.0)
+    result = predict_images(config)
+    assert (result.images, result.skipped) == (3, ())
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results and {r["category_id"] for r in results} <= {1, 2} and {r["image_id"] for r in results} <= {1, 2, 3}
+    header = json.loads((tmp_path / "out" / "images.json").read_text())
+    assert [c["name"] for c in header["categories"]] == ["dog", "bus"]
+    for image, path in zip(header["images"], val_images):
+        overlay = Image.open(tmp_path / "out" / image["overlay"])
+        assert overlay.size == Image.open(path).size == (image["width"], image["height"])
+    # The two files load together as COCO ground truth and results.
+    coco = COCO(str(tmp_path / "out" / "images.json"))
+    assert len(coco.loadRes(str(tmp_path / "out" / "results.json")).anns) == len(results) == result.detections
+    assert (tmp_path / "out" / "predict_config.yaml").is_file()
+
+
+def test_bad_files_are_reported_and_the_rest_proceed(tiny_teacher, val_images, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(val_images[0], folder / "good.jpg")
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "cut.jpg").write_bytes(val_images[1].read_bytes()[:200])
+    (folder / "empty.png").write_bytes(b"")
+    (folder / ".hidden").write_text("ignored")
+    heard = []
+    config = PredictConfig(inputs=(str(folder),), model=str(tiny_teacher), classes=("cat",), out=str(tmp_path / "out"), device="cpu")
+    result = predict_images(config, on_skip=heard.append)
+    assert result.images == 1
+    reasons = {s.path.name: s.reason for s in result.skipped}
+    assert set(reasons) == {"notes.txt", "cut.jpg", "empty.png"} and [s.path.name for s in heard] == sorted(reasons)
+    assert reasons["notes.txt"].startswith("not a readable image") and "BytesIO" not in reasons["notes.txt"]
+    assert reasons["empty.png"] == "the file is empty"
+    assert [s["file"] for s in json.loads((tmp_path / "out" / "images.json").read_text())["skipped"]] == [str(folder / n) for n in sorted(reasons)]
+    assert (tmp_path / "out" / "overlays" / "good.png").is_file()
+
+
+def test_cli_exit_codes(tiny_teacher, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["predict", str(tmp_path / "notes.txt"), "--model", str(tiny_teacher), "--classes", "cat",
+                 "--out", str(tmp_path / "out"), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert "skipped" in err and "notes.txt" in err and "none of the 1 file(s) could be processed" in err
+    for argv, message in [
+        (["--classes", " , "], "no class names"),
+        (["--classes", "cat,dog,cat"], "'cat' given more than once"),
+        (["--classes", "cat", "--out", str(tmp_path / "notes.txt")], "is a file; pass a folder"),
+        (["--classes", "cat", "--model", str(tmp_path / "none.pt")], "checkpoint .*none.pt does not exist"),
+        (["--classes", "cat", "--model", str(tmp_path / "notes.txt")], "cannot be read safely"),
+        (["--classes-file", str(tmp_path / "none.txt")], "--classes-file .* does not exist"),
+    ]:
+        defaults = {"--model": str(tiny_teacher), "--out": str(tmp_path / "o")}
+        options = dict(zip(argv[::2], argv[1::2]))
+        args = [a for key, value in {**defaults, **options}.items() for a in (key, value)]
+        assert main(["predict", str(tmp_path), *args]) == 2, argv
+        assert re.search(message, capsys.readouterr().err), argv
+    assert not (tmp_path / "o").exists()
+
+
+def test_class_names_from_the_option_and_a_file(tmp_path):
+    (tmp_path / "classes.txt").write_text("# my classes\nastronaut\n\n  teddy bear \ndinosaur\n")
+    assert read_class_names("bus, fire hydrant,", tmp_path / "classes.txt") == ("bus", "fire hydrant", "astronaut", "teddy bear", "dinosaur")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        read_class_names(None, tmp_path / "latin1.txt")
+    with pytest.raises(ConfigError, match="--batch-size 0"):
+        PredictConfig(inputs=("x",), model="m", classes=("a",), out="o", batch_size=0)
+
+
+def test_overlay_names_never_collide():
+    assert overlay_names([Path("a/x.jpg"), Path("b/x.png"), Path("a/y.jpg")]) == ["x-0.png", "x-1.png", "y.png"]

@@ -1,0 +1,40 @@
+"""``xpm predict``: segment the classes you name in your own images.
+
+Exit status: 0 when at least one image was processed (files that are no usable image are
+reported one line each on stderr and listed in images.json, and the rest proceed); 1 when none
+could be; 2 for a usage error (no classes, unknown checkpoint, --out is a file, ...)."""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "segment any class names you type in your images with a trained checkpoint (COCO results JSON + overlay PNGs)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="IMAGES_OR_DIR", help="image files and/or folders of images")
+    parser.add_argument("--model", required=True, help="checkpoint (model.pt of train-teacher or train-student)")
+    parser.add_argument("--classes", help="class names, comma-separated: 'astronaut,dinosaur,bus'")
+    parser.add_argument("--classes-file", help="a text file of class names, one per line (# comments allowed)")
+    parser.add_argument("--out", required=True, help="folder for results.json, images.json and overlays/ (created when missing)")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--batch-size", type=int, default=8, help="images per forward pass (default 8)")
+    parser.add_argument("--draw-threshold", type=float, default=0.5,
+                        help="overlays draw detections scoring at least this (default 0.5); results.json keeps all")
+
+
+def run(args) -> int:
+    from xpm.predict import PredictConfig, predict_images, read_class_names
+
+    config = PredictConfig(
+        inputs=tuple(args.inputs), model=args.model, classes=read_class_names(args.classes, args.classes_file),
+        out=args.out, device=args.device, batch_size=args.batch_size, draw_threshold=args.draw_threshold,
+    )
+    result = predict_images(config, on_skip=lambda skipped: print(f"xpm predict: {skipped.message()}", file=sys.stderr))
+    if not result.images:
+        print(f"xpm predict: none of the {len(result.skipped)} file(s) could be processed; see the lines above.", file=sys.stderr)
+        return 1
+    print(f"{result.images} image(s), {result.detections} detection(s) of {len(config.classes)} class(es), "
+          f"{len(result.skipped)} skipped; {result.images_per_second:.2f} images/s")
+    print(f"wrote {result.out_dir}/results.json, images.json and overlays/")
+    return 0
