@@ -12,6 +12,8 @@ HELP = "segment any class names you type in your images with a trained checkpoin
 
 
 def add_arguments(parser) -> None:
+    parser.epilog = ("exit status: 0 when at least one image was processed (each unusable file is one line on stderr and "
+                     "the rest proceed), 1 when none could be, 2 for a usage error")
     parser.add_argument("inputs", nargs="+", metavar="IMAGES_OR_DIR", help="image files and/or folders of images")
     parser.add_argument("--model", required=True, help="checkpoint (model.pt of train-teacher or train-student)")
     parser.add_argument("--classes", help="class names, comma-separated: 'astronaut,dinosaur,bus'")
