@@ -54,9 +54,9 @@ def main(argv=None) -> dict:
         base_loader = torch.utils.data.DataLoader(
             base, batch_sampler=BatchOrder(len(base), config.optim.batch_size, seed=0, start=0, stop=steps, flip=True),
             num_workers=workers, collate_fn=collate)
-        stream = pseudo_label_stream(data, seed=0, shuffle_buffer=config.shuffle_buffer, epoch_samples=steps * config.caption_batch_size)
-        caption_loader = torch.utils.data.DataLoader(stream.batched(config.caption_batch_size, collation_fn=collate),
-                                                     batch_size=None, num_workers=workers)
+        stream = pseudo_label_stream(data, seed=0, shuffle_buffer=config.shuffle_buffer, epoch=steps,
+                                     batch_size=config.caption_batch_size)
+        caption_loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers)
         return zip(base_loader, caption_loader)
 
     def step(batch):
@@ -78,7 +78,7 @@ def main(argv=None) -> dict:
     cached_rate = timed(itertools.repeat(cached, args.steps))
     loader_rates = {}
     for workers in (0, 1):
-        stream = pseudo_label_stream(data, seed=1, shuffle_buffer=config.shuffle_buffer, epoch_samples=args.loader_images)
+        stream = pseudo_label_stream(data, seed=1, shuffle_buffer=config.shuffle_buffer, epoch=args.loader_images)
         loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers)
         started = time.perf_counter()
         count = sum(1 for _ in loader)

@@ -35,14 +35,3 @@ def test_synth_list_classes(capsys):
     assert main(["synth", "--list-classes"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) >= 60 and {"name", "emoji", "category", "default_split"} <= set(rows[0])
-
-
-def test_demo_quick(tmp_path):
-    assert main(["demo", "--quick", "--out", str(tmp_path / "demo")]) == 0
-    report = (tmp_path / "demo" / "report.md").read_text()
-    assert "caption vocabulary" in report
-    assert "generalized" in report and "teacher" in report
-    assert (tmp_path / "demo" / "demo_config.yaml").is_file()
-    assert (tmp_path / "demo" / "teacher" / "model.pt").is_file()
-    result = json.loads((tmp_path / "demo" / "teacher" / "eval.json").read_text())
-    assert set(result["segm"]["generalized"]) == {"base", "target", "all"}

@@ -27,7 +27,7 @@ COMMANDS = {
     "shard": "pipeline.shard",
     "pseudo-label": "pipeline.cli",
     "dataset": "pipeline.dataset.cli",
-    "demo": "xpm.demo",
+    "demo": "xpm.demo.cli",
 }
 
 # Errors whose message already says what is wrong and what to do: shown without a traceback.

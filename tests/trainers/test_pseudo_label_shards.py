@@ -10,7 +10,7 @@ from xpm.config import ConfigError
 def test_the_stream_yields_decoded_pseudo_targets(tiny_version):
     data = open_version_data(tiny_version)
     assert data.vocabulary.embeddings.shape[0] == len(data.vocabulary.words) > 0
-    samples = list(pseudo_label_stream(data, seed=0, shuffle_buffer=4, epoch_samples=5))
+    samples = list(pseudo_label_stream(data, seed=0, shuffle_buffer=4, epoch=5))
     assert len(samples) == 5
     image, target = samples[0]
     assert image.shape[0] == 3 and image.dtype == torch.float32

@@ -104,6 +104,31 @@ def test_eval_refuses_wrong_inputs(trained, tiny_world, tmp_path):
         evaluate_checkpoint(run.model_path, gt, images, absent, device="cpu")
 
 
+def test_oracle_continues_a_checkpoint_on_target_ground_truth(tiny_teacher_config, trained, tiny_world, tmp_path):
+    from schemas.split import read_split
+    from xpm.demo.oracle_data import build_oracle_data
+
+    _, teacher = trained
+    split = read_split(tiny_world / "split.json")
+    gt, images = build_oracle_data(tiny_world, split, tmp_path / "data")
+    config = dataclasses.replace(tiny_teacher_config, train_gt=str(gt), train_images=str(images), init=str(teacher.model_path),
+                                 oracle=True, optim=dataclasses.replace(tiny_teacher_config.optim, max_steps=1))
+    run = train_teacher(config, tmp_path / "oracle", progress=False)
+    checkpoint = read_checkpoint(run.model_path)
+    assert checkpoint.gt_classes == split.base + split.target
+    start = read_checkpoint(teacher.model_path)
+    assert not torch.equal(checkpoint.state_dict["backbone.body.conv1.weight"], start.state_dict["backbone.body.conv1.weight"])
+    val = tiny_world / "val"
+    with pytest.raises(CheckpointError, match="other base classes"):
+        evaluate_checkpoint(run.model_path, val / "instances.json", val / "images", tiny_world / "split.json", device="cpu")
+    result = evaluate_checkpoint(run.model_path, val / "instances.json", val / "images", tiny_world / "split.json",
+                                 device="cpu", oracle=True)
+    assert result["meta"]["oracle"] is True
+    other = dataclasses.replace(config, model=dataclasses.replace(config.model, fpn_channels=8))
+    with pytest.raises(ConfigError, match="another model config"):
+        train_teacher(other, tmp_path / "other", progress=False)
+
+
 @pytest.mark.gpu
 def test_cuda_training_with_amp_and_eval(tiny_teacher_config, tiny_world, tmp_path):
     config = dataclasses.replace(tiny_teacher_config, engine=dataclasses.replace(tiny_teacher_config.engine, device="cuda", amp=True))

@@ -92,15 +92,21 @@ def decode_pseudo_sample(sample: dict, vocab_rows: dict[int, int]) -> tuple[torc
     return torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255), target
 
 
-def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch_samples: int) -> wds.WebDataset:
-    """An endless, resampled stream (seeded) of decoded samples, ``epoch_samples`` per epoch per
-    worker-split; shards split across nodes and workers."""
+def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None) -> wds.WebDataset:
+    """An endless, resampled stream (seeded) of decoded samples, or of collated batches of
+    ``batch_size``; ``epoch`` items (samples or batches) per epoch per worker-split; shards split
+    across nodes and workers."""
+    from trainers.engine.batch import collate
+
     vocab_rows = data.vocabulary.index_of()
-    return (
+    stream = (
         # resampled draws shards at random (seeded) forever, so no separate shard shuffle.
         wds.WebDataset(data.shards, resampled=True, shardshuffle=False, seed=seed,
                        nodesplitter=wds.split_by_node, workersplitter=wds.split_by_worker, empty_check=False)
         .shuffle(shuffle_buffer, rng=random.Random(seed))
         .map(lambda sample: decode_pseudo_sample(sample, vocab_rows))
-        .with_epoch(epoch_samples)
     )
+    # with_epoch counts what the whole pipeline yields, so batching must come before it.
+    if batch_size is not None:
+        stream = stream.batched(batch_size, collation_fn=collate)
+    return stream.with_epoch(epoch)

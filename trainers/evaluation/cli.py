@@ -13,6 +13,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", help="write the results here (AP50 in percent)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--oracle", action="store_true",
+                        help="the model was trained with target-class ground truth on purpose (an upper bound): accept it")
     parser.add_argument("--name", help="row name in the printed table (default: the checkpoint's folder)")
 
 
@@ -24,7 +26,8 @@ def run(args) -> int:
     from trainers.evaluation.table2 import format_table2
     from xpm.io.atomic import write_text_atomically
 
-    result = evaluate_checkpoint(args.model, args.gt, args.images, args.split, device=args.device, batch_size=args.batch_size)
+    result = evaluate_checkpoint(args.model, args.gt, args.images, args.split, device=args.device, batch_size=args.batch_size,
+                                 oracle=args.oracle)
     print(format_table2({args.name or Path(args.model).parent.name or "model": result}))
     if args.json:
         write_text_atomically(args.json, json.dumps(result, indent=2, allow_nan=False, default=str) + "\n")

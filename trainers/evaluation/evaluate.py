@@ -9,15 +9,16 @@ from pathlib import Path
 from schemas.split import read_split
 from trainers.evaluation.table2 import evaluate_table2
 from xpm.device import resolve_device
+from xpm.io.hashing import file_sha256
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint, require_base_classes, text_embedder_for
 
 
-def evaluate_checkpoint(model_path, gt, images, split_path, *, device: str = "auto", batch_size: int = 8) -> dict:
+def evaluate_checkpoint(model_path, gt, images, split_path, *, device: str = "auto", batch_size: int = 8, oracle: bool = False) -> dict:
     if batch_size < 1:
         raise ValueError(f"--batch-size {batch_size}: at least 1.")
     split = read_split(split_path)
     checkpoint = read_checkpoint(model_path)
-    require_base_classes(checkpoint, split.base, model_path, split_path)
+    require_base_classes(checkpoint, split.base, model_path, split_path, oracle=oracle)
     embedder = text_embedder_for(checkpoint, model_path)
     torch_device = resolve_device(device)
     model = detector_from_checkpoint(checkpoint, torch_device)
@@ -27,8 +28,10 @@ def evaluate_checkpoint(model_path, gt, images, split_path, *, device: str = "au
     )
     result["meta"] = {
         "model": str(Path(model_path)),
+        "model_sha256": file_sha256(model_path),
         "gt": str(gt),
         "split": str(split_path),
+        "oracle": oracle,
         "text_model": checkpoint.text_model.id,
         "score_thresh": checkpoint.model_config.score_thresh,
         "nms_thresh": checkpoint.model_config.nms_thresh,

@@ -29,23 +29,20 @@ def image_noise_levels(student, batches, device: torch.device) -> list[float]:
 
 def calibrate_eta(model_path: str | Path, data: str | Path, *, images: int, device: str = "auto", seed: int = 0) -> dict:
     from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
-    from trainers.engine.batch import collate
     from xpm.config import ConfigError
     from xpm.device import resolve_device
-    from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
-    from xpm.modeling.student import RobustStudent
+    from xpm.modeling.checkpoint import read_checkpoint
+    from xpm.modeling.student import student_from_checkpoint
 
     if images < 1:
         raise ConfigError(f"--images {images}: at least 1.")
-    checkpoint = read_checkpoint(model_path)
-    if "noise_head" not in checkpoint.training:
-        raise ConfigError(f"{model_path} has no noise head: calibrate with a student trained with losses gt+x+m(+alpha).")
     torch_device = resolve_device(device)
-    student = RobustStudent(detector_from_checkpoint(checkpoint, torch_device)).to(torch_device)
-    student.noise_head.load_state_dict(checkpoint.training["noise_head"])
+    student = student_from_checkpoint(read_checkpoint(model_path), torch_device)
     version = open_version_data(data)
-    stream = pseudo_label_stream(version, seed=seed, shuffle_buffer=1, epoch_samples=min(images, version.samples))
-    levels = image_noise_levels(student, stream.batched(8, collation_fn=collate), torch_device)
+    batch_size = 8
+    stream = pseudo_label_stream(version, seed=seed, shuffle_buffer=1, batch_size=batch_size,
+                                 epoch=-(-min(images, version.samples) // batch_size))
+    levels = image_noise_levels(student, stream, torch_device)
     if not levels:
         raise ConfigError(f"{data} gave no captioned image with pseudo labels.")
     levels.sort()

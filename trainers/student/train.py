@@ -10,7 +10,7 @@ import torch
 from schemas.split import read_split
 from trainers.data.coco_instances import CocoInstances
 from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
-from trainers.engine.batch import collate, to_device
+from trainers.engine.batch import to_device
 from trainers.engine.distributed import init_distributed
 from trainers.engine.training_run import (
     TrainingRun,
@@ -84,11 +84,8 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
     # The caption stream is resampled at random: a resumed run re-seeds it by its start step, so
     # it continues with fresh samples (not the very samples an uninterrupted run would have drawn).
     stream = pseudo_label_stream(data, seed=config.engine.seed + start, shuffle_buffer=config.shuffle_buffer,
-                                 epoch_samples=(config.optim.max_steps - start) * config.caption_batch_size)
-    caption_loader = torch.utils.data.DataLoader(
-        stream.batched(config.caption_batch_size, collation_fn=collate), batch_size=None,
-        num_workers=config.engine.num_workers,
-    )
+                                 epoch=config.optim.max_steps - start, batch_size=config.caption_batch_size)
+    caption_loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=config.engine.num_workers)
 
     def compute_losses(batch):
         (base_images, base_targets), (caption_images, caption_targets) = batch

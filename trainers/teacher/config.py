@@ -19,6 +19,13 @@ class TeacherConfig:
     # Hugging Face model directory or name (local); the paper uses bert-base-uncased.
     text_model: str = DEFAULT_TEXT_MODEL
     text_mode: str = "bert-input"
+    # Optional checkpoint to start from (same model config and text model); its training
+    # vocabulary is replaced by this split's base classes. The demo's oracle continues the teacher
+    # this way on ground truth that includes the target classes.
+    init: str = ""
+    # Train on the target classes' ground truth too: not a teacher but the upper bound a method
+    # without target masks is measured against (the demo's oracle row).
+    oracle: bool = False
     hflip: bool = True
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)

@@ -23,7 +23,7 @@ from trainers.teacher.config import TeacherConfig
 from xpm.config import ConfigError, to_dict
 from xpm.device import resolve_device
 from xpm.modeling.backbone import build_training_backbone
-from xpm.modeling.checkpoint import DetectorCheckpoint, TextModelIdentity, detector_from_checkpoint
+from xpm.modeling.checkpoint import DetectorCheckpoint, TextModelIdentity, detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import build_detector
 from xpm.text import TextEmbedder
 
@@ -36,6 +36,15 @@ def text_model_identity(embedder: TextEmbedder) -> TextModelIdentity:
     return TextModelIdentity(id=embedder.model_id, hash=embedder.model_hash, mode=embedder.mode, dim=embedder.dim)
 
 
+def _initial_weights(config: TeacherConfig, text_model: TextModelIdentity, device):
+    start = read_checkpoint(config.init)
+    if start.model_config != config.model:
+        raise ConfigError(f"init {config.init} has another model config than this run's; start from a checkpoint of the same architecture.")
+    if start.text_model.hash != text_model.hash:
+        raise ConfigError(f"init {config.init} was trained with text model {start.text_model.id} of another hash than {config.text_model}.")
+    return detector_from_checkpoint(start, device), start.pretrained_backbone
+
+
 def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = True) -> TrainingRun:
     out = Path(out)
     finished, last = open_run(out, config, CONFIG_NAME)
@@ -44,10 +53,11 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
 
     info, device = init_distributed(resolve_device(config.engine.device))
     split = read_split(config.split)
-    dataset = CocoInstances(config.train_gt, config.train_images, split.base)
+    classes = split.base + split.target if config.oracle else split.base
+    dataset = CocoInstances(config.train_gt, config.train_images, classes)
     embedder = TextEmbedder(config.text_model, mode=config.text_mode)
     text_model = text_model_identity(embedder)
-    embeddings = torch.from_numpy(embedder.embed(split.base))
+    embeddings = torch.from_numpy(embedder.embed(classes))
 
     torch.manual_seed(config.engine.seed)
     if last is not None:
@@ -55,6 +65,9 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
             raise ConfigError(f"{out / LAST_NAME} was trained with text model {last.text_model.id} of another hash; pass a new --out.")
         model, pretrained = detector_from_checkpoint(last, device), last.pretrained_backbone
         log.info("resuming %s from step %d", out, last.training["step"])
+    elif config.init:
+        model, pretrained = _initial_weights(config, text_model, device)
+        model.set_vocabulary(embeddings.to(device))
     else:
         backbone, pretrained = build_training_backbone(config.model)
         model = build_detector(config.model, embedding_dim=text_model.dim, backbone=backbone).to(device)
@@ -65,9 +78,9 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
             model_config=config.model,
             pretrained_backbone=pretrained,
             text_model=text_model,
-            vocabulary=split.base,
+            vocabulary=classes,
             vocabulary_embeddings=embeddings,
-            gt_classes=split.base,
+            gt_classes=classes,
             state_dict=model.state_dict(),
             training={**state, "config": to_dict(config)},
         )

@@ -34,6 +34,18 @@ class CaptionLossSettings:
             raise ValueError("eta and alpha_cap must be positive and mask_samples at least 1.")
 
 
+def student_from_checkpoint(checkpoint, device) -> "RobustStudent":
+    """A trained student (detector + g_Noise) from its checkpoint; a teacher's has no g_Noise."""
+    from xpm.modeling.checkpoint import detector_from_checkpoint
+    from xpm.modeling.errors import CheckpointError
+
+    if "noise_head" not in checkpoint.training:
+        raise CheckpointError("this checkpoint has no noise head: use a student trained with losses gt+x+m or gt+x+m+alpha.")
+    student = RobustStudent(detector_from_checkpoint(checkpoint, device)).to(device)
+    student.noise_head.load_state_dict(checkpoint.training["noise_head"])
+    return student
+
+
 class RobustStudent(nn.Module):
     def __init__(self, detector: OpenVocabMaskRCNN):
         super().__init__()

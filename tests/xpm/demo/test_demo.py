@@ -1,0 +1,68 @@
+import json
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from PIL import Image
+
+from schemas.split import read_split
+from xpm.cli import main
+from xpm.demo.claims import check_claims
+from xpm.demo.oracle_data import CAPTIONED_PREFIX, build_oracle_data
+
+
+def _result(base: float, target: float) -> dict:
+    return {"segm": {"generalized": {"base": base, "target": target, "all": (base + target) / 2}}}
+
+
+def test_claims_follow_the_numbers():
+    holds = check_claims({"teacher": _result(50, 2), "student": _result(49, 30), "gt+x+m": _result(49, 25), "oracle": _result(52, 40)})
+    assert [claim.holds for claim in holds] == [True, True, True]
+    fails = check_claims({"teacher": _result(50, 2), "student": _result(47, 6), "gt+x+m": _result(49, 8), "oracle": _result(52, 40)})
+    assert [claim.holds for claim in fails] == [False, False, False]
+    assert "(-3.0)" in fails[0].evidence and "closed 11%" in fails[1].evidence
+    assert len(check_claims({"teacher": _result(50, 2), "student": _result(49, 30)})) == 1
+
+
+def test_oracle_data_has_captioned_truth_of_base_and_target(tiny_world, tmp_path):
+    split = read_split(tiny_world / "split.json")
+    gt_path, images = build_oracle_data(tiny_world, split, tmp_path / "oracle")
+    data = json.loads(gt_path.read_text())
+    assert [c["name"] for c in data["categories"]] == list(split.base + split.target)
+    train = json.loads((tiny_world / "train" / "instances_base.json").read_text())
+    truth = json.loads((tiny_world / "captioned" / "instances_all.json").read_text())
+    assert len(data["images"]) == len(train["images"]) + len(truth["images"])
+    assert all((images / image["file_name"]).is_file() for image in data["images"])
+    captioned = {image["id"] for image in data["images"] if image["file_name"].startswith(CAPTIONED_PREFIX)}
+    names = {c["id"]: c["name"] for c in truth["categories"]}
+    kept = [a for a in truth["annotations"] if names[a["category_id"]] in split.base + split.target]
+    assert sum(1 for a in data["annotations"] if a["image_id"] in captioned) == len(kept)
+    assert build_oracle_data(tiny_world, split, tmp_path / "oracle") == (gt_path, images)
+
+
+@pytest.mark.slow
+def test_quick_demo_runs_every_stage_and_resumes(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--quick", "--out", str(out), "--device", "cpu"]) == 0
+    first = capsys.readouterr().out
+    assert "written by the Beam pipeline" in first
+    report = (out / "report.md").read_text()
+    for section in ("## Table 2 layout", "## The paper's claims", "## Pseudo labels", "## Noise levels"):
+        assert section in report
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["table2"]) == {"teacher", "student"}
+    assert results["claims"][0]["name"].startswith("(1)")
+    assert results["eta"]["eta"] > 0 and results["device"] == "cpu"
+    assert {"base", "target", "all"} <= set(results["pseudo_labels"])
+    for svg in ("per_class_ap50.svg", "pseudo_label_quality.svg"):
+        assert ElementTree.parse(out / svg).getroot().tag.endswith("svg")
+    with Image.open(out / "noise_sheet.png") as sheet:
+        assert sheet.width > 200 and sheet.height > 200
+    assert (out / "datasets" / "world" / "v1" / "manifest.json").is_file()
+    evaluated = (out / "students" / "gt+x+m+alpha" / "eval.json").stat().st_mtime_ns
+
+    assert main(["demo", "--quick", "--out", str(out), "--device", "cpu"]) == 0
+    second = capsys.readouterr().out
+    assert "world: " in second and "(reused)" in second
+    assert "teacher: " in second and second.count("(reused)") >= 4
+    assert not (out / "datasets" / "world" / "v2").exists()
+    assert (out / "students" / "gt+x+m+alpha" / "eval.json").stat().st_mtime_ns == evaluated

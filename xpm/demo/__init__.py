@@ -1,0 +1,1 @@
+"""``xpm demo``: the main job end to end on the synthetic world (see ``cli``)."""

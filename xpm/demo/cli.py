@@ -1,0 +1,161 @@
+"""``xpm demo``: the whole product on the embedded default, the synthetic world.
+
+Synthesize the world -> train the teacher on base classes -> pseudo-label the captioned shards
+with the Beam pipeline into a dataset version -> calibrate eta -> train the robust student ->
+evaluate teacher and student -> OUT/report.md with figures. Run again, it resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+HELP = "run the whole product on the synthetic world and write OUT/report.md"
+ABLATION_HELP = (
+    "also train the Figure 6 students gt+x and gt+x+m and the oracle, and check all three claims "
+    "(about 65 minutes on 2 CPU cores instead of about 30)"
+)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", default="runs/demo", help="run directory (default runs/demo)")
+    parser.add_argument("--quick", action="store_true", help="the same stages at toy size (about 2 minutes on 2 CPU cores)")
+    parser.add_argument("--ablation", action="store_true", help=ABLATION_HELP)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the world and of every training run")
+    parser.add_argument("--split", help="split JSON over the catalog (default: the packaged split)")
+    parser.add_argument("--caption-noise", type=float, default=0.1,
+                        help="share of captions naming an absent object (default 0.1; claim 3 is about e.g. 0.3)")
+    parser.add_argument("--device", default="auto", help="auto (default: CUDA when present), cpu or cuda")
+
+
+class _Stages:
+    """Prints numbered stage lines and keeps each stage's wall time for the report."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.timings = total, 0, {}
+
+    def run(self, name: str, function, *args, **kwargs):
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+        return result
+
+    def say(self, text: str) -> None:
+        self.done += 1
+        print(f"[{self.done}/{self.total}] {text}", flush=True)
+
+
+def _category_of_nouns(split) -> dict[str, str]:
+    """Caption noun (as the extractor yields it) -> class name, for every name and synonym."""
+    from pipeline.nouns import NounExtractor
+    from xpm.synth.catalog import CLASSES_BY_NAME
+
+    extract = NounExtractor.from_config()
+    mapping = {}
+    for name in split.all_classes:
+        cls = CLASSES_BY_NAME.get(name)
+        for word in (name, *(cls.synonyms if cls else ())):
+            for phrase in (word, f"a pair of {word}", cls.plural_name(word) if cls else word):
+                for noun in extract(phrase).nouns:
+                    mapping.setdefault(noun.lemma, name)
+    return mapping
+
+
+def run_demo(config) -> Path:
+    from schemas.split import read_split
+    from trainers.evaluation.pseudo_label_quality import measure_pseudo_labels, summarize
+    from pipeline.dataset.versions import open_version
+    from trainers.evaluation.table2 import format_table2
+    from xpm.config import save_config, to_dict
+    from xpm.demo import stages
+    from xpm.demo.claims import check_claims
+    from xpm.demo.config import FULL, QUICK
+    from xpm.demo.noise_sheet import noise_sheet
+    from xpm.demo.report import per_class_svg, quality_svg, write_report
+    from xpm.device import resolve_device
+    from xpm.io.atomic import write_text_atomically
+    from xpm.visualize import save_png
+
+    sizes = QUICK if config.quick else FULL
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(config, out / "demo_config.yaml")
+    device = resolve_device(config.device)
+    device_name = f"cuda ({__import__('torch').cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
+    print(f"xpm demo: device {device_name}; output {out}", flush=True)
+    stage = _Stages(total=8 + (3 if config.ablation else 0))
+
+    world = stage.run("synth", stages.make_world, config, sizes, out / "world")
+    stage.say(f"world: {world.out_dir} ({'reused' if world.reused else 'written'})")
+    world_dir = Path(world.out_dir)
+    split = read_split(world_dir / "split.json")
+
+    teacher = stage.run("teacher", stages.train_teacher_stage, config, sizes, world_dir, out / "teacher")
+    stage.say(f"teacher: {teacher.model_path} ({'reused' if teacher.reused else f'{teacher.steps} steps'})")
+    results = {"teacher": stage.run("eval", stages.evaluate_stage, config, world_dir, teacher.model_path, out / "teacher" / "eval.json")}
+    stage.say("teacher evaluated")
+
+    version, reused = stage.run("pseudo-label", stages.pseudo_label_stage, config, world_dir, teacher.model_path, out / "datasets")
+    stage.say(f"pseudo labels: {version} ({'reused' if reused else 'written by the Beam pipeline'})")
+
+    eta = stage.run("calibrate-eta", stages.calibrate_eta_stage, config, sizes, world_dir, teacher.model_path, version,
+                    out / "students" / "calibration")
+    stage.say(f"eta = {eta['eta']:.6g} (smallest of {eta['images']} per-image noise levels)")
+
+    def student_row(losses: str):
+        student = stages.student_config(config, sizes, world_dir, teacher.model_path, version, losses=losses, eta=eta["eta"])
+        run_dir = out / "students" / losses
+        run = stage.run(f"student {losses}", stages.train_student_stage, student, run_dir)
+        stage.say(f"student {losses}: {run.model_path} ({'reused' if run.reused else f'{run.steps} steps'})")
+        result = stage.run("eval", stages.evaluate_stage, config, world_dir, run.model_path, run_dir / "eval.json")
+        return student, run, result
+
+    robust, robust_run, results["student"] = student_row("gt+x+m+alpha")
+    stage.say("student evaluated")
+    if config.ablation:
+        for losses in ("gt+x", "gt+x+m"):
+            results[losses] = student_row(losses)[2]
+        oracle = stage.run("oracle", stages.train_oracle_stage, config, sizes, world_dir, teacher.model_path, robust, out / "oracle")
+        results["oracle"] = stage.run("eval", stages.evaluate_stage, config, world_dir, oracle.model_path,
+                                      out / "oracle" / "eval.json", oracle=True)
+        stage.say(f"oracle: {oracle.model_path}")
+
+    started = time.perf_counter()
+    figures = {"per_class": "per_class_ap50.svg", "quality": "pseudo_label_quality.svg", "noise_sheet": "noise_sheet.png"}
+    rows = measure_pseudo_labels(open_version(str(version)), world_dir / "captioned" / "instances_all.json", _category_of_nouns(split))
+    groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
+    quality = {"summary": summarize(rows, groups), "nouns": [row.__dict__ for row in rows]}
+    write_text_atomically(out / "pseudo_label_quality.json", json.dumps(quality, indent=2) + "\n")
+    write_text_atomically(out / figures["quality"], quality_svg(rows, split.target))
+    shown = {name: results[name] for name in ("teacher", "student", "oracle") if name in results}
+    write_text_atomically(out / figures["per_class"], per_class_svg(shown, split.target))
+    save_png(noise_sheet(robust_run.model_path, version, eta=robust.eta, alpha_cap=robust.alpha_cap, images=sizes.figure_images),
+             out / figures["noise_sheet"])
+    stage.timings["report"] = time.perf_counter() - started
+
+    claims = check_claims(results)
+    write_text_atomically(out / "results.json", json.dumps({
+        "config": to_dict(config), "device": device_name, "eta": eta, "table2": results,
+        "claims": [claim.__dict__ for claim in claims], "pseudo_labels": quality["summary"], "timings": stage.timings,
+    }, indent=2, allow_nan=False, default=str) + "\n")
+    header = [
+        f"World `{world_dir}`: seed {config.seed}, caption noise {config.caption_noise}, "
+        f"{'quick (toy) size' if config.quick else 'full size'}; device {device_name}.",
+        f"Split: {len(split.base)} base, {len(split.target)} target, {len(split.caption_only)} caption-only classes.",
+    ]
+    report = write_report(out, header=header, results=results, claims=claims, quality=quality, eta=eta,
+                          version=version, timings=stage.timings, figures=figures)
+    stage.say(f"report: {report}")
+    print(format_table2(results))
+    for claim in claims:
+        print(f"{'HOLDS' if claim.holds else 'DOES NOT HOLD'}: {claim.name}. {claim.evidence}")
+    return report
+
+
+def run(args) -> int:
+    from xpm.demo.config import DemoConfig
+
+    run_demo(DemoConfig(out=args.out, quick=args.quick, ablation=args.ablation, seed=args.seed, split=args.split,
+                        caption_noise=args.caption_noise, device=args.device))
+    return 0
