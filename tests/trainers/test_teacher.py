@@ -53,6 +53,20 @@ def test_a_finished_run_is_reused_and_a_different_config_refused(tiny_teacher_co
         train_teacher(changed, out, progress=False)
 
 
+def test_a_run_saved_before_a_config_field_existed_still_resumes(tiny_teacher_config, trained, tmp_path):
+    import shutil
+
+    import yaml
+
+    out, _ = trained
+    older = tmp_path / "older"
+    shutil.copytree(out, older)
+    saved = yaml.safe_load((older / "teacher_config.yaml").read_text())
+    del saved["oracle"], saved["init"]
+    (older / "teacher_config.yaml").write_text(yaml.safe_dump(saved))
+    assert train_teacher(tiny_teacher_config, older, progress=False).reused
+
+
 def test_short_training_lowers_the_loss(tiny_teacher_config, tmp_path):
     config = dataclasses.replace(
         tiny_teacher_config,

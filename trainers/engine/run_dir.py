@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from xpm.config import ConfigError, save_config, to_dict
+from xpm.config import ConfigError, from_dict, save_config, to_dict
 
 
 def _differences(old, new, prefix: str = "") -> list[str]:
@@ -22,6 +22,11 @@ def claim_run_dir(out: Path, config, config_name: str) -> None:
     path = out / config_name
     if path.is_file():
         saved = yaml.safe_load(path.read_text()) or {}
+        try:
+            # Fields added to the config since that run was saved take their defaults there too.
+            saved = to_dict(from_dict(type(config), saved, str(path)))
+        except (ConfigError, ValueError):
+            pass
         changed = _differences(saved, to_dict(config))
         if changed:
             raise ConfigError(

@@ -118,10 +118,13 @@ def _add_nltk_data_dir(data_dir: Path) -> None:
 def _find_corpus():
     import nltk
 
-    try:
-        return nltk.data.find("corpora/wordnet")
-    except LookupError:
-        return None
+    # nltk.download('wordnet') leaves the corpus zipped; nltk's own loader looks inside the zip.
+    for name in ("corpora/wordnet", "corpora/wordnet.zip/wordnet/"):
+        try:
+            return nltk.data.find(name)
+        except LookupError:
+            continue
+    return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -143,7 +146,7 @@ def wordnet_root():
     if not source.is_dir():
         raise MissingResourceError(f"No WordNet corpus for nltk and no {source}. " + _remedy(data_dir))
     build_corpus(source, data_dir)
-    return nltk.data.find("corpora/wordnet")
+    return _find_corpus()
 
 
 @functools.lru_cache(maxsize=None)

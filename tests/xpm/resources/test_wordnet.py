@@ -32,6 +32,24 @@ def test_builds_a_loadable_corpus_in_a_clean_cache(tmp_path):
     assert not [p for p in (data / "corpora").iterdir() if p.name.startswith(".wordnet-")]
 
 
+@pytest.mark.skipif(not DEBIAN_WORDNET_DIR.is_dir(), reason="Debian's wordnet-base is not installed")
+def test_a_zipped_corpus_as_nltk_download_leaves_it_is_used(tmp_path):
+    import shutil
+
+    from xpm.resources.wordnet import build_corpus
+
+    built = build_corpus(DEBIAN_WORDNET_DIR, tmp_path / "built")
+    shutil.make_archive(str(tmp_path / "nltk_home" / "corpora" / "wordnet"), "zip", built.parent, "wordnet")
+    result = _python(
+        "from xpm.resources import load_wordnet; print(load_wordnet().synset('object.n.01').name())",
+        {"NLTK_DATA": str(tmp_path / "nltk_home"), "XPM_WORDNET_SOURCE": str(tmp_path / "nowhere"),
+         "XPM_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["object.n.01"]
+    assert not (tmp_path / "cache" / "nltk_data" / "corpora" / "wordnet").exists()
+
+
 def test_missing_wordnet_names_both_remedies(tmp_path):
     result = _python(
         "from xpm.resources import load_wordnet; load_wordnet()",
