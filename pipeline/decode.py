@@ -1,8 +1,10 @@
 """Decode and validate one sample: an image the teacher can read and a caption that is text.
 
-Every failure is a :class:`Reject` with a reason code; nothing raises. The image bytes are kept
-as they came (the output shard never re-encodes them); the teacher gets an RGB array: grayscale,
-palette, CMYK and 16-bit images are converted, and transparency is composited onto white.
+Every failure is a :class:`Reject` with a reason code; an image on its own (``decode_image``,
+which ``xpm predict`` uses too) fails as a :class:`BadImage` with the same codes. Nothing raises.
+The image bytes are kept as they came (the output shard never re-encodes them); the teacher gets
+an RGB array: grayscale, palette, CMYK and 16-bit images are converted, and transparency is
+composited onto white.
 """
 
 from __future__ import annotations
@@ -43,6 +45,36 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
+@dataclass(frozen=True)
+class BadImage:
+    """Why bytes are no image the teacher can read: a reject reason code and its specifics."""
+
+    reason: str
+    detail: str = ""
+
+
+def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> np.ndarray | BadImage:
+    """``H x W x 3`` uint8 RGB, contiguous, or why ``data`` cannot be used."""
+    if not data:
+        return BadImage("empty_image_file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > limits.max_pixels:
+                    return BadImage("image_too_large", f"{width}x{height} exceeds {limits.max_pixels} pixels")
+                if min(width, height) < limits.min_side:
+                    return BadImage("image_too_small", f"{width}x{height}; the shorter side must be >= {limits.min_side}")
+                image.load()
+                pixels = _to_rgb(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        return BadImage("image_too_large", str(error))
+    except (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError) as error:
+        return BadImage("undecodable_image", f"{type(error).__name__}: {error}")
+    return np.ascontiguousarray(pixels)
+
+
 def decode_sample(sample: RawSample, limits: DecodeLimits = DecodeLimits()) -> DecodedSample | Reject:
     def reject(reason: str, detail: str = "") -> Reject:
         return Reject(sample.key, sample.input_shard, STAGE, reason, detail)
@@ -62,21 +94,7 @@ def decode_sample(sample: RawSample, limits: DecodeLimits = DecodeLimits()) -> D
     if "\x00" in caption:
         return reject("caption_not_text", "holds NUL bytes")
     data = sample.parts[image_ext]
-    if not data:
-        return reject("empty_image_file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width * height > limits.max_pixels:
-                    return reject("image_too_large", f"{width}x{height} exceeds {limits.max_pixels} pixels")
-                if min(width, height) < limits.min_side:
-                    return reject("image_too_small", f"{width}x{height}; the shorter side must be >= {limits.min_side}")
-                image.load()
-                pixels = _to_rgb(image)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        return reject("image_too_large", str(error))
-    except (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError) as error:
-        return reject("undecodable_image", f"{type(error).__name__}: {error}")
-    return DecodedSample(sample.key, sample.input_shard, data, image_ext, caption, np.ascontiguousarray(pixels))
+    pixels = decode_image(data, limits)
+    if isinstance(pixels, BadImage):
+        return reject(pixels.reason, pixels.detail)
+    return DecodedSample(sample.key, sample.input_shard, data, image_ext, caption, pixels)

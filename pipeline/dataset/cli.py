@@ -33,7 +33,7 @@ def _show(args) -> int:
     from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
     from pipeline.dataset.versions import open_version
     from xpm.config import ConfigError
-    from xpm.visualize import output_folder
+    from xpm.io.files import output_folder
 
     if (args.samples is None) != (args.out is None):
         raise ConfigError("xpm dataset show: --samples N and --out DIR go together (render N samples into DIR).")
@@ -49,7 +49,7 @@ def _show(args) -> int:
 def _report(args) -> int:
     from pipeline.dataset.html_report import write_html_report
     from pipeline.dataset.versions import open_version
-    from xpm.visualize import output_folder
+    from xpm.io.files import output_folder
 
     version = open_version(args.version)
     index = write_html_report(version, output_folder(args.out), samples=args.samples, top=args.top)

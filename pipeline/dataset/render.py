@@ -20,9 +20,10 @@ from pipeline.dataset.versions import DatasetVersion
 from pipeline.read.shard_reader import read_shard
 from pipeline.records import Reject
 from schemas.pseudo_label import SchemaError
-from trainers.data.pseudo_label_shards import decode_pseudo_sample
 from xpm.config import ConfigError
-from xpm.visualize import contact_sheet, draw_instances, save_png
+from xpm.io.files import save_png
+from xpm.io.pseudo_label_samples import decode_pseudo_sample
+from xpm.visualize import contact_sheet, draw_instances
 
 # The synthetic world's images are 64-128 px: enlarged so that tags stay legible.
 DISPLAY_SIZE = 384

@@ -2,8 +2,9 @@ import io
 import tarfile
 
 import numpy as np
+from PIL import Image
 
-from pipeline.decode import decode_sample
+from pipeline.decode import BadImage, DecodeLimits, decode_image, decode_sample
 from pipeline.read.shard_reader import read_shard
 from pipeline.records import DecodedSample, RawSample, Reject
 from xpm.io.captioned_shards import add_tar_member
@@ -60,3 +61,17 @@ def test_member_names_that_escape_are_refused():
 def test_an_unreadable_file_is_one_reject_not_a_crash():
     items = list(read_shard(io.BytesIO(b"this is not a tar file at all" * 40), "s"))
     assert len(items) == 1 and items[0].reason == "truncated_tar"
+
+
+def test_an_image_alone_is_checked_by_the_same_rules():
+    def png(image):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    assert decode_image(b"") == BadImage("empty_image_file")
+    assert decode_image(png(Image.new("RGB", (8, 40)))).reason == "image_too_small"
+    assert decode_image(png(Image.new("RGB", (40, 40))), DecodeLimits(max_pixels=1000)).reason == "image_too_large"
+    assert decode_image(b"not an image").reason == "undecodable_image"
+    transparent = decode_image(png(Image.new("RGBA", (20, 16), (0, 0, 0, 0))))
+    assert transparent.shape == (16, 20, 3) and (transparent == 255).all()  # composited onto white

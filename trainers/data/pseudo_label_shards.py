@@ -1,33 +1,26 @@
 """Streaming a dataset version's shards for the student (webdataset), as detector targets.
 
 Before anything streams, every shard is checked against the manifest (a missing or altered shard
-stops training, named). Samples are decoded here — the image with PIL, the pseudo labels with
-the schema's JSON reader, masks from RLE — and never through webdataset's default decoders,
-some of which unpickle. Shards are split by node and by worker; ``resampled`` + ``with_epoch``
-give every rank the same number of samples per epoch under DDP.
+stops training, named). Samples are decoded by ``xpm.io.pseudo_label_samples``, never through
+webdataset's default decoders, some of which unpickle. Shards are split by node and by worker;
+``resampled`` + ``with_epoch`` give every rank the same number of samples per epoch under DDP.
 """
 
 from __future__ import annotations
 
-import io
-import random
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow.parquet as pq
 import torch
 import webdataset as wds
-from PIL import Image
 
 from schemas.dataset_version import MANIFEST_FILE, SHARDS_DIR, VOCAB_FILE
-from schemas.pseudo_label import PseudoLabels
 from xpm.config import ConfigError
 from xpm.io.dataset_version import first_bad_shard
-from xpm.masks import decode_rle
-
-IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
+from xpm.io.pseudo_label_samples import decode_pseudo_sample
 
 
 @dataclass(frozen=True)
@@ -69,27 +62,6 @@ def open_version_data(version_dir: str | Path) -> VersionData:
     )
     shards = [str(shard_dir / entry["name"]) for entry in manifest["shards"] if entry["samples"] > 0]
     return VersionData(shards, sum(e["samples"] for e in manifest["shards"]), vocabulary)
-
-
-def decode_pseudo_sample(sample: dict, vocab_rows: dict[int, int]) -> tuple[torch.Tensor, dict]:
-    """A raw webdataset sample -> (image ``[3, H, W]`` in [0, 1], target): ``boxes``, ``masks``,
-    ``vocab_index`` (rows of V_C), ``teacher_scores``."""
-    image_ext = next((ext for ext in IMAGE_EXTENSIONS if ext in sample), None)
-    if image_ext is None or "json" not in sample:
-        raise ValueError(f"sample {sample.get('__key__')!r} lacks an image or its pseudo labels.")
-    with Image.open(io.BytesIO(sample[image_ext])) as image:
-        pixels = np.asarray(image.convert("RGB"))
-    labels = PseudoLabels.from_json(json.loads(sample["json"]))
-    nouns = labels.nouns
-    target = {
-        "boxes": torch.tensor([n.box_xyxy for n in nouns], dtype=torch.float32).reshape(-1, 4),
-        "masks": torch.from_numpy(np.stack([decode_rle(n.mask_rle) for n in nouns]).astype(np.uint8))
-        if nouns else torch.zeros((0, *pixels.shape[:2]), dtype=torch.uint8),
-        "vocab_index": torch.tensor([vocab_rows[n.vocab_id] for n in nouns], dtype=torch.int64),
-        "teacher_scores": torch.tensor([n.score for n in nouns], dtype=torch.float32),
-        "key": labels.key,
-    }
-    return torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255), target
 
 
 def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None) -> wds.WebDataset:

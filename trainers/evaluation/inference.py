@@ -1,34 +1,43 @@
-"""Batched detector inference over image files, as COCO results (RLE masks)."""
+"""Batched detector inference over decoded images, as COCO results (RLE masks)."""
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
+from PIL import Image
 from pycocotools import mask as coco_mask
 
 from trainers.data.coco_instances import read_rgb
 from xpm.modeling.detector import OpenVocabMaskRCNN
 
+# A decoded image: a ``[3, H, W]`` float tensor in [0, 1], or ``H x W x 3`` uint8 RGB as an
+# array or a PIL image.
+DecodedImage = torch.Tensor | np.ndarray | Image.Image
+
+
+def as_tensor(image: DecodedImage) -> torch.Tensor:
+    if isinstance(image, torch.Tensor):
+        return image
+    return torch.from_numpy(np.array(image)).permute(2, 0, 1).float().div_(255)
+
 
 def image_tensor(path: Path) -> torch.Tensor:
-    return torch.from_numpy(np.array(read_rgb(path))).permute(2, 0, 1).float().div_(255)
-
-
-def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    return as_tensor(read_rgb(path))
 
 
 @torch.inference_mode()
-def detect(model: OpenVocabMaskRCNN, paths: Sequence[Path], *, batch_size: int, device: torch.device) -> Iterator[dict]:
+def detect(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], *, batch_size: int, device: torch.device) -> Iterator[dict]:
     """Per image, in order: numpy ``boxes`` (xyxy), ``scores``, ``labels`` (1-based vocabulary
-    index) and ``masks`` (``[K, H, W]`` probabilities)."""
+    index) and ``masks`` (``[K, H, W]`` probabilities). ``images`` is read one batch at a time,
+    so a generator that decodes them keeps one batch in memory."""
     model.eval()
-    for chunk in _batches(list(paths), batch_size):
-        outputs = model([image_tensor(path).to(device) for path in chunk])
+    images = iter(images)
+    while chunk := list(islice(images, batch_size)):
+        outputs = model([as_tensor(image).to(device) for image in chunk])
         for output in outputs:
             yield {
                 "boxes": output["boxes"].float().cpu().numpy(),
@@ -69,5 +78,5 @@ def predict_coco(
     mask_threshold: float,
 ) -> list[dict]:
     images = list(images)
-    detections = detect(model, [path for _, path in images], batch_size=batch_size, device=device)
+    detections = detect(model, (image_tensor(path) for _, path in images), batch_size=batch_size, device=device)
     return [r for (image_id, _), d in zip(images, detections) for r in coco_results(image_id, d, category_ids, mask_threshold)]

@@ -14,7 +14,7 @@ from PIL import Image
 from xpm.io.captioned_shards import read_captioned_shard
 
 def _first_samples(data, count: int):
-    from trainers.data.pseudo_label_shards import decode_pseudo_sample
+    from xpm.io.pseudo_label_samples import decode_pseudo_sample
 
     rows = data.vocabulary.index_of()
     for shard in data.shards:

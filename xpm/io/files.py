@@ -1,4 +1,4 @@
-"""Where pictures go: the output folder a command writes into, and PNG files written whole."""
+"""Where a command's output goes: the folder it writes into, and PNG files written whole."""
 
 from __future__ import annotations
 

@@ -11,8 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from pipeline.decode import DecodeLimits, decode_sample
-from pipeline.records import RawSample, Reject
+from pipeline.decode import BadImage, DecodeLimits, decode_image
 
 # The pipeline's reject codes, as a user reading one line about their own file would put them.
 _REASONS = {
@@ -57,10 +56,8 @@ def load_image(path: Path, limits: DecodeLimits = DecodeLimits()) -> np.ndarray 
         data = path.read_bytes()
     except OSError as error:
         return Skipped(path, f"cannot be read ({error.strerror or error})")
-    # decode_sample checks a captioned sample; an image on its own is one with an empty caption.
-    # The "jpg" slot only names the member: Pillow identifies the format from the bytes.
-    decoded = decode_sample(RawSample(path.name, str(path.parent), {"jpg": data, "txt": b""}), limits)
-    if isinstance(decoded, Reject):
+    decoded = decode_image(data, limits)
+    if isinstance(decoded, BadImage):
         detail = _STREAM_REPR.sub("", decoded.detail)
         return Skipped(path, _REASONS.get(decoded.reason, decoded.reason) + (f" ({detail})" if detail else ""))
-    return decoded.pixels
+    return decoded

@@ -15,8 +15,9 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass
+from itertools import tee
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -26,10 +27,11 @@ from trainers.evaluation.inference import coco_results, detect
 from xpm.config import save_config
 from xpm.device import resolve_device
 from xpm.io.atomic import write_text_atomically
+from xpm.io.files import output_folder, save_png
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint, text_embedder_for
 from xpm.predict.config import PredictConfig
 from xpm.predict.inputs import Skipped, image_files, load_image
-from xpm.visualize import draw_instances, output_folder, save_png
+from xpm.visualize import draw_instances
 
 RESULTS_FILE = "results.json"
 IMAGES_FILE = "images.json"
@@ -69,6 +71,19 @@ def _overlay(pixels: np.ndarray, detection: dict, classes: Sequence[str], *, dra
     )
 
 
+def _usable_images(paths: Sequence[Path], names: Sequence[str], skipped: list[Skipped],
+                   on_skip: Callable[[Skipped], None] | None) -> Iterator[tuple[Path, str, np.ndarray]]:
+    """Each file decoded as it is reached; one that cannot be used goes to ``skipped``."""
+    for path, name in zip(paths, names):
+        loaded = load_image(path)
+        if isinstance(loaded, Skipped):
+            skipped.append(loaded)
+            if on_skip is not None:
+                on_skip(loaded)
+        else:
+            yield path, name, loaded
+
+
 def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] | None = None) -> PredictResult:
     """Run ``config``; ``on_skip`` hears of each file that cannot be used, as it happens."""
     paths = image_files(config.inputs)
@@ -80,28 +95,19 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     model = detector_from_checkpoint(checkpoint, device)
     model.set_vocabulary(torch.from_numpy(embedder.embed(list(config.classes))))
     mask_threshold = checkpoint.model_config.mask_threshold
-    names = overlay_names(paths)
     images, results, skipped = [], [], []
     started = time.perf_counter()
-    # Batch by batch, so memory holds one batch of images however many there are.
-    for start in range(0, len(paths), config.batch_size):
-        batch = []
-        for path, name in zip(paths[start : start + config.batch_size], names[start : start + config.batch_size]):
-            loaded = load_image(path)
-            if isinstance(loaded, Skipped):
-                skipped.append(loaded)
-                if on_skip is not None:
-                    on_skip(loaded)
-            else:
-                batch.append((path, name, loaded))
-        detections = detect(model, [path for path, _, _ in batch], batch_size=len(batch) or 1, device=device)
-        for (path, name, pixels), detection in zip(batch, detections):
-            image_id = len(images) + 1
-            results += coco_results(image_id, detection, range(1, len(config.classes) + 1), mask_threshold)
-            save_png(_overlay(pixels, detection, config.classes, draw_threshold=config.draw_threshold,
-                              mask_threshold=mask_threshold), out / OVERLAY_DIR / name)
-            images.append({"id": image_id, "file_name": str(path), "width": int(pixels.shape[1]),
-                           "height": int(pixels.shape[0]), "overlay": f"{OVERLAY_DIR}/{name}"})
+    # detect reads one batch ahead of this loop and tee holds that batch for the overlays, so
+    # memory holds one batch of images however many there are.
+    usable, for_model = tee(_usable_images(paths, overlay_names(paths), skipped, on_skip))
+    detections = detect(model, (pixels for _, _, pixels in for_model), batch_size=config.batch_size, device=device)
+    for (path, name, pixels), detection in zip(usable, detections):
+        image_id = len(images) + 1
+        results += coco_results(image_id, detection, range(1, len(config.classes) + 1), mask_threshold)
+        save_png(_overlay(pixels, detection, config.classes, draw_threshold=config.draw_threshold,
+                          mask_threshold=mask_threshold), out / OVERLAY_DIR / name)
+        images.append({"id": image_id, "file_name": str(path), "width": int(pixels.shape[1]),
+                       "height": int(pixels.shape[0]), "overlay": f"{OVERLAY_DIR}/{name}"})
     header = {
         "info": {"description": "xpm predict", "model": str(config.model), "text_model": checkpoint.text_model.id},
         "images": images,

@@ -2,7 +2,7 @@ import pytest
 from PIL import Image
 
 from xpm.config import ConfigError
-from xpm.visualize import output_folder, save_png
+from xpm.io.files import output_folder, save_png
 
 
 def test_output_folder_is_created_and_a_file_is_refused(tmp_path):

@@ -56,6 +56,21 @@ def test_bad_files_are_reported_and_the_rest_proceed(tiny_teacher, val_images, t
     assert (tmp_path / "out" / "overlays" / "good.png").is_file()
 
 
+def test_the_model_sees_the_pixels_the_overlay_shows(tiny_teacher, tmp_path, monkeypatch):
+    import xpm.predict.job as job
+
+    seen, drawn, detect, overlay = [], [], job.detect, job._overlay
+    monkeypatch.setattr(job, "detect", lambda model, images, **kw: detect(model, (seen.append(i) or i for i in images), **kw))
+    monkeypatch.setattr(job, "_overlay", lambda pixels, *args, **kw: drawn.append(pixels) or overlay(pixels, *args, **kw))
+    Image.new("RGBA", (40, 32), (0, 0, 0, 0)).save(tmp_path / "clear.png")
+    config = PredictConfig(inputs=(str(tmp_path / "clear.png"),), model=str(tiny_teacher), classes=("cat",),
+                           out=str(tmp_path / "out"), device="cpu")
+    assert predict_images(config).images == 1
+    # One decode serves both, with the pipeline's conversions: transparency composited onto white.
+    assert len(seen) == len(drawn) == 1 and seen[0] is drawn[0]
+    assert seen[0].shape == (32, 40, 3) and (seen[0] == 255).all()
+
+
 def test_cli_exit_codes(tiny_teacher, tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("x")
     assert main(["predict", str(tmp_path / "notes.txt"), "--model", str(tiny_teacher), "--classes", "cat",
