@@ -32,7 +32,7 @@ def caption_settings(config: StudentConfig) -> CaptionLossSettings:
     return CaptionLossSettings(
         mask_loss="+m" in config.losses,
         reliability=config.reliability if config.losses.endswith("+alpha") else "none",
-        eta=config.eta, alpha_cap=config.alpha_cap, mask_samples=config.mask_samples,
+        eta=config.eta, alpha_scale=config.alpha_scale, alpha_cap=config.alpha_cap, mask_samples=config.mask_samples,
     )
 
 

@@ -63,10 +63,13 @@ def _category_of_nouns(split) -> dict[str, str]:
 
 
 def run_demo(config) -> Path:
+    import torch
+
     from schemas.split import read_split
     from trainers.evaluation.pseudo_label_quality import measure_pseudo_labels, summarize
     from pipeline.dataset.versions import open_version
     from trainers.evaluation.table2 import format_table2
+    from trainers.student.train import caption_settings
     from xpm.config import save_config, to_dict
     from xpm.demo import stages
     from xpm.demo.claims import check_claims
@@ -75,14 +78,14 @@ def run_demo(config) -> Path:
     from xpm.demo.report import per_class_svg, quality_svg, write_report
     from xpm.device import resolve_device
     from xpm.io.atomic import write_text_atomically
-    from xpm.visualize import save_png
+    from xpm.io.files import save_png
 
     sizes = QUICK if config.quick else FULL
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     save_config(config, out / "demo_config.yaml")
     device = resolve_device(config.device)
-    device_name = f"cuda ({__import__('torch').cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
+    device_name = f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
     print(f"xpm demo: device {device_name}; output {out}", flush=True)
     stage = _Stages(total=8 + (3 if config.ablation else 0))
 
@@ -130,7 +133,7 @@ def run_demo(config) -> Path:
     write_text_atomically(out / figures["quality"], quality_svg(rows, split.target))
     shown = {name: results[name] for name in ("teacher", "student", "oracle") if name in results}
     write_text_atomically(out / figures["per_class"], per_class_svg(shown, split.target))
-    save_png(noise_sheet(robust_run.model_path, version, eta=robust.eta, alpha_cap=robust.alpha_cap, images=sizes.figure_images),
+    save_png(noise_sheet(robust_run.model_path, version, caption_settings(robust), images=sizes.figure_images),
              out / figures["noise_sheet"])
     stage.timings["report"] = time.perf_counter() - started
 

@@ -42,7 +42,8 @@ def _noise_picture(image: torch.Tensor, box: torch.Tensor, noise: torch.Tensor, 
 
 
 @torch.inference_mode()
-def noise_sheet(student_path: str | Path, version: str | Path, *, eta: float, alpha_cap: float, images: int) -> Image.Image:
+def noise_sheet(student_path: str | Path, version: str | Path, settings, *, images: int) -> Image.Image:
+    """``settings``: the student's ``CaptionLossSettings`` (how its alpha was computed)."""
     from trainers.data.pseudo_label_shards import open_version_data
     from xpm.modeling.checkpoint import read_checkpoint
     from xpm.modeling.student import student_from_checkpoint
@@ -58,7 +59,7 @@ def noise_sheet(student_path: str | Path, version: str | Path, *, eta: float, al
     brightest = max(float(variance.max()) for *_, variance in samples)
     cells, captions = [], []
     for image, target, caption, variance in samples:
-        alpha = reliability(variance, eta, alpha_cap)
+        alpha = reliability(variance, settings.eta, settings.alpha_cap, settings.alpha_scale)
         words = [data.vocabulary.words[i] for i in target["vocab_index"].tolist()]
         pil = Image.fromarray((image.permute(1, 2, 0).numpy() * 255).astype(np.uint8))
         cells.append(draw_instances(pil, target["boxes"].numpy(), target["masks"].numpy(), words, None, display_size=256))

@@ -13,7 +13,7 @@ from torchvision.models.detection.roi_heads import project_masks_on_boxes
 from xpm.modeling.detector import OpenVocabMaskRCNN
 from xpm.modeling.mask_branch import MASK_SIZE
 from xpm.modeling.noise_head import NoiseHead
-from xpm.modeling.student_losses import cross_modal_loss, noisy_mask_loss, reliability
+from xpm.modeling.student_losses import ALPHA_SCALES, cross_modal_loss, noisy_mask_loss, reliability
 
 RELIABILITY_MODES = ("noise", "none", "class-score")
 
@@ -24,12 +24,15 @@ class CaptionLossSettings:
     # noise: alpha of Eq. 7; none: every pseudo label weighs 1; class-score: the teacher's score.
     reliability: str = "noise"
     eta: float = 0.01
+    alpha_scale: str = "eta"
     alpha_cap: float = 10.0
     mask_samples: int = 8
 
     def __post_init__(self) -> None:
         if self.reliability not in RELIABILITY_MODES:
             raise ValueError(f"reliability={self.reliability!r}: one of {', '.join(RELIABILITY_MODES)}.")
+        if self.alpha_scale not in ALPHA_SCALES:
+            raise ValueError(f"alpha_scale={self.alpha_scale!r}: one of {', '.join(ALPHA_SCALES)}.")
         if self.eta <= 0 or self.alpha_cap <= 0 or self.mask_samples < 1:
             raise ValueError("eta and alpha_cap must be positive and mask_samples at least 1.")
 
@@ -83,7 +86,7 @@ class RobustStudent(nn.Module):
         region_embeddings, mask_logits, variance, mask_targets = self.caption_outputs(images, targets)
         vocab_index = torch.cat([t["vocab_index"] for t in targets]).to(region_embeddings.device)
         if settings.reliability == "noise":
-            alpha = reliability(variance, settings.eta, settings.alpha_cap)
+            alpha = reliability(variance, settings.eta, settings.alpha_cap, settings.alpha_scale)
         elif settings.reliability == "class-score":
             alpha = torch.cat([t["teacher_scores"] for t in targets]).to(region_embeddings.device)
         else:

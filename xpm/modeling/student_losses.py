@@ -41,15 +41,26 @@ def noisy_mask_loss(
     return -averaged.mean()
 
 
-def reliability(noise_variance: torch.Tensor, eta: float, cap: float) -> torch.Tensor:
+# How eta is chosen: "eta", the paper's constant; "batch-mean", per batch such that the batch's
+# alphas average 1, which keeps only the relative reliability. g_Noise's overall level falls
+# as it trains (measured in the demo: mean 0.05 at the start, 0.0005-0.001 after 300 steps), so
+# a constant eta scales L_X^alpha from about 0.02x to 2-4x of plain L_X within one run.
+ALPHA_SCALES = ("eta", "batch-mean")
+
+
+def reliability(noise_variance: torch.Tensor, eta: float, cap: float, scale: str = "eta") -> torch.Tensor:
     """Eq. 7: alpha(o) = eta / (mean over the region's pixels of g_Noise), one per region.
 
     Computed on detached noise: L_X^alpha must send no gradient into g_Noise, or it would learn
     to predict high noise everywhere to shrink the loss (paper 4.1). ``cap`` bounds alpha where
     a region's predicted noise approaches the floor, so one region cannot dominate a batch.
+    ``scale`` is one of ``ALPHA_SCALES``.
     """
-    mean_noise = noise_variance.detach().flatten(start_dim=1).mean(dim=1).clamp_min(MIN_VARIANCE)
-    return (eta / mean_noise).clamp(max=cap)
+    if scale not in ALPHA_SCALES:
+        raise ValueError(f"alpha scale {scale!r}: one of {', '.join(ALPHA_SCALES)}.")
+    inverse = 1 / noise_variance.detach().flatten(start_dim=1).mean(dim=1).clamp_min(MIN_VARIANCE)
+    alpha = eta * inverse if scale == "eta" else inverse / inverse.mean()
+    return alpha.clamp(max=cap)
 
 
 def cross_modal_loss(

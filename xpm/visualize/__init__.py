@@ -5,7 +5,5 @@ only, so nothing beyond the core dependencies is needed to look at results."""
 from xpm.visualize.bar_chart import bar_chart_svg
 from xpm.visualize.contact_sheet import contact_sheet
 from xpm.visualize.instances import draw_instances
-# xpm.demo still writes its pictures through this name; the writer lives in xpm.io.files.
-from xpm.io.files import save_png
 
-__all__ = ["bar_chart_svg", "contact_sheet", "draw_instances", "save_png"]
+__all__ = ["bar_chart_svg", "contact_sheet", "draw_instances"]

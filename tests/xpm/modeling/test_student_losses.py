@@ -61,6 +61,18 @@ def test_eq7_alpha_is_larger_for_a_cleaner_mask_and_capped():
     assert reliability(torch.full((1, 28, 28), 1e-6), eta=0.01, cap=10.0).item() == pytest.approx(10.0)
 
 
+def test_batch_mean_alpha_keeps_only_relative_reliability():
+    levels = torch.tensor([0.001, 0.002, 0.004]).view(3, 1, 1).expand(3, 28, 28)
+    alpha = reliability(levels, eta=0.01, cap=10.0, scale="batch-mean")
+    assert alpha.mean().item() == pytest.approx(1.0)
+    assert alpha[0] > alpha[1] > alpha[2]
+    # The same ranking whatever the noise head's overall level, unlike a constant eta.
+    torch.testing.assert_close(reliability(levels * 50, eta=0.01, cap=10.0, scale="batch-mean"), alpha)
+    assert not torch.allclose(reliability(levels * 50, eta=0.01, cap=10.0), reliability(levels, eta=0.01, cap=10.0))
+    with pytest.raises(ValueError, match="alpha scale"):
+        reliability(levels, eta=0.01, cap=10.0, scale="median")
+
+
 def test_eq3_is_the_softmax_cross_entropy_over_the_caption_vocabulary():
     regions = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
     vocabulary = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
