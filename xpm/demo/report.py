@@ -77,6 +77,9 @@ def write_report(out: Path, *, header: list[str], results: dict[str, dict], clai
         f"eta = {eta['eta']:.6g}: the smallest per-image average noise a calibration student predicts over "
         f"{eta['images']} captioned images (median {eta['median_noise']:.4g}, largest {eta['max_noise']:.4g}).",
         "",
+        "Each captioned image with its pseudo masks, then per caption noun the student's g_Noise over the noun's "
+        "region (black to red to yellow, scaled to the sheet's noisiest pixel) with its mean and alpha.",
+        "",
         f"![noise sheet]({figures['noise_sheet']})",
         "",
         "## Stage times (s)",
