@@ -14,13 +14,13 @@ from pathlib import Path
 HELP = "run the whole product on the synthetic world and write OUT/report.md"
 ABLATION_HELP = (
     "also train the Figure 6 students gt+x and gt+x+m and the oracle, and check all three claims "
-    "(about 65 minutes on 2 CPU cores instead of about 30)"
+    "(about 40 minutes on 2 CPU cores instead of about 21; 7 on a GPU)"
 )
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", default="runs/demo", help="run directory (default runs/demo)")
-    parser.add_argument("--quick", action="store_true", help="the same stages at toy size (about 2 minutes on 2 CPU cores)")
+    parser.add_argument("--quick", action="store_true", help="the same stages at toy size (about 80 seconds on 2 CPU cores)")
     parser.add_argument("--ablation", action="store_true", help=ABLATION_HELP)
     parser.add_argument("--seed", type=int, default=0, help="seed of the world and of every training run")
     parser.add_argument("--split", help="split JSON over the catalog (default: the packaged split)")
