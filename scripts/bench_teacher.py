@@ -69,7 +69,7 @@ def measure(model, images, *, batch_size: int, device, repeats: int) -> list[flo
     return rates
 
 
-def _training_targets(images, generator):
+def _training_targets(images, classes: int, generator):
     """One to four random boxes per image, each filled by its mask: the losses' shapes and costs
     are those of real ground truth, which is all a step-time measurement needs."""
     import torch
@@ -84,7 +84,7 @@ def _training_targets(images, generator):
         masks = torch.zeros(count, height, width, dtype=torch.uint8)
         for index, (x1, y1, x2, y2) in enumerate(boxes.int().tolist()):
             masks[index, y1:y2, x1:x2] = 1
-        labels = torch.randint(1, 49, (count,), generator=generator)
+        labels = torch.randint(1, classes + 1, (count,), generator=generator)
         targets.append({"boxes": boxes, "labels": labels, "masks": masks})
     return targets
 
@@ -95,7 +95,8 @@ def measure_training(model, images, *, batch_size: int, device, steps: int) -> l
 
     generator = torch.Generator().manual_seed(0)
     batch = images[:batch_size]
-    targets = [{k: v.to(device) for k, v in t.items()} for t in _training_targets(batch, generator)]
+    classes = len(model.class_embeddings)
+    targets = [{k: v.to(device) for k, v in t.items()} for t in _training_targets(batch, classes, generator)]
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
     model.train()
