@@ -19,6 +19,19 @@ def test_the_stream_yields_decoded_pseudo_targets(tiny_version):
     assert target["vocab_index"].max() < len(data.vocabulary.words)
 
 
+def test_the_same_seed_gives_the_same_stream_and_another_seed_another(tiny_version):
+    data = open_version_data(tiny_version)
+
+    def keys(seed):
+        return [target["key"] for _, target in pseudo_label_stream(data, seed=seed, shuffle_buffer=4, epoch=12)]
+
+    first = keys(0)
+    assert keys(0) == first
+    assert any(keys(seed) != first for seed in (1, 2, 3))
+    batches = list(pseudo_label_stream(data, seed=0, shuffle_buffer=4, epoch=3, batch_size=2))
+    assert len(batches) == 3 and [t["key"] for t in batches[0][1]] == first[:2]
+
+
 def test_a_corrupted_shard_stops_training_with_its_name(tiny_version, tmp_path):
     copy = tmp_path / "v1"
     shutil.copytree(tiny_version, copy)

@@ -64,21 +64,21 @@ def open_version_data(version_dir: str | Path) -> VersionData:
     return VersionData(shards, sum(e["samples"] for e in manifest["shards"]), vocabulary)
 
 
-def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None) -> wds.WebDataset:
-    """An endless, resampled stream (seeded) of decoded samples, or of collated batches of
-    ``batch_size``; ``epoch`` items (samples or batches) per epoch per worker-split; shards split
-    across nodes and workers."""
+def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None) -> wds.DataPipeline:
+    """An endless, resampled stream of decoded samples, or of collated batches of ``batch_size``;
+    ``epoch`` items (samples or batches) per epoch in each rank and worker. The same seed gives
+    the same stream: shards are drawn by an RNG seeded from ``seed`` and the rank and worker
+    (``WebDataset(resampled=True)`` would reseed from the clock and the pid on every run)."""
     from trainers.engine.batch import collate
 
     vocab_rows = data.vocabulary.index_of()
-    stream = (
-        # resampled draws shards at random (seeded) forever, so no separate shard shuffle.
-        wds.WebDataset(data.shards, resampled=True, shardshuffle=False, seed=seed,
-                       nodesplitter=wds.split_by_node, workersplitter=wds.split_by_worker, empty_check=False)
-        .shuffle(shuffle_buffer, rng=random.Random(seed))
-        .map(lambda sample: decode_pseudo_sample(sample, vocab_rows))
-    )
+    stages = [
+        wds.ResampledShards(data.shards, seed=seed, deterministic=True),
+        wds.tarfile_to_samples(),
+        wds.shuffle(shuffle_buffer, rng=random.Random(seed)),
+        wds.map(lambda sample: decode_pseudo_sample(sample, vocab_rows)),
+    ]
     # with_epoch counts what the whole pipeline yields, so batching must come before it.
     if batch_size is not None:
-        stream = stream.batched(batch_size, collation_fn=collate)
-    return stream.with_epoch(epoch)
+        stages.append(wds.batched(batch_size, collation_fn=collate))
+    return wds.DataPipeline(*stages).with_epoch(epoch)
