@@ -16,9 +16,9 @@ def shard_name_of(path: str) -> str:
     return name[: -len(".tar")] if name.endswith(".tar") else name
 
 
-def expand_inputs(pattern: str) -> list[str]:
+def expand_inputs(pattern: str, option: str = "--input") -> list[str]:
     """The input tar paths, sorted; a pattern that matches nothing, or two shards of the same
-    name (their outputs would collide), is an error naming it."""
+    name (their outputs would collide), is an error naming it and the ``option`` that gave it."""
     paths: list[str] = []
     for part in (p.strip() for p in pattern.split(",")):
         for expanded in braceexpand(part):
@@ -27,12 +27,12 @@ def expand_inputs(pattern: str) -> list[str]:
             if any(ch in expanded for ch in "*?["):
                 matches = [m.path for r in FileSystems.match([expanded]) for m in r.metadata_list]
                 if not matches:
-                    raise ConfigError(f"--input {expanded!r} matches no file.")
+                    raise ConfigError(f"{option} {expanded!r} matches no file.")
                 paths.extend(matches)
             elif FileSystems.exists(expanded):
                 paths.append(expanded)
             else:
-                raise ConfigError(f"--input names {expanded!r}, which does not exist.")
+                raise ConfigError(f"{option} names {expanded!r}, which does not exist.")
     names: dict[str, str] = {}
     for path in paths:
         name = shard_name_of(path)
@@ -40,5 +40,5 @@ def expand_inputs(pattern: str) -> list[str]:
             raise ConfigError(f"input shards {names[name]} and {path} share the name {name!r}; their outputs would collide.")
         names[name] = path
     if not names:
-        raise ConfigError("--input names no shard.")
+        raise ConfigError(f"{option} names no shard.")
     return sorted(names.values())

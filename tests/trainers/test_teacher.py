@@ -143,6 +143,33 @@ def test_oracle_continues_a_checkpoint_on_target_ground_truth(tiny_teacher_confi
         train_teacher(other, tmp_path / "other", progress=False)
 
 
+def test_grounded_training_learns_from_captions_and_resumes(tiny_teacher_config, tiny_world, tmp_path):
+    config = dataclasses.replace(tiny_teacher_config, captioned=str(tiny_world / "captioned" / "*.tar"), caption_batch_size=2)
+    straight = train_teacher(config, tmp_path / "straight", progress=False)
+    rows = read_loss_log(tmp_path / "straight" / LOSS_LOG_NAME)
+    assert [r["step"] for r in rows] == [1, 2, 3, 4]
+    assert all(r["loss_grounding"] > 0 for r in rows)
+    assert read_checkpoint(straight.model_path).vocabulary == read_checkpoint(straight.model_path).gt_classes
+
+    first = tmp_path / "resumed"
+    train_teacher(dataclasses.replace(config, optim=dataclasses.replace(config.optim, max_steps=2)), first, progress=False)
+    (first / "model.pt").unlink()
+    (first / "teacher_config.yaml").write_text((tmp_path / "straight" / "teacher_config.yaml").read_text())
+    resumed = train_teacher(config, first, progress=False)
+    assert resumed.resumed_from == 2 and [r["step"] for r in read_loss_log(first / LOSS_LOG_NAME)] == [1, 2, 3, 4]
+
+
+def test_grounding_settings_and_shards_are_checked_and_a_failed_start_can_be_corrected(tiny_teacher_config, tmp_path):
+    with pytest.raises(ValueError, match="grounding_weight"):
+        dataclasses.replace(tiny_teacher_config, grounding_weight=0.0)
+    config = dataclasses.replace(tiny_teacher_config, captioned=str(tmp_path / "none" / "*.tar"))
+    with pytest.raises(ConfigError, match="captioned .* matches no file"):
+        train_teacher(config, tmp_path / "run", progress=False)
+    # The failed start saved no weights, so the corrected config may start in the same folder.
+    fixed = dataclasses.replace(tiny_teacher_config, optim=dataclasses.replace(tiny_teacher_config.optim, max_steps=1))
+    assert train_teacher(fixed, tmp_path / "run", progress=False).steps == 1
+
+
 @pytest.mark.gpu
 def test_cuda_training_with_amp_and_eval(tiny_teacher_config, tiny_world, tmp_path):
     config = dataclasses.replace(tiny_teacher_config, engine=dataclasses.replace(tiny_teacher_config.engine, device="cuda", amp=True))

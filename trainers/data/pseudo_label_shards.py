@@ -9,7 +9,6 @@ webdataset's default decoders, some of which unpickle. Shards are split by node 
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import torch
 import webdataset as wds
 
 from schemas.dataset_version import MANIFEST_FILE, SHARDS_DIR, VOCAB_FILE
+from trainers.data.shard_stream import resampled_stream
 from xpm.config import ConfigError
 from xpm.io.dataset_version import first_bad_shard
 from xpm.io.pseudo_label_samples import decode_pseudo_sample
@@ -65,20 +65,8 @@ def open_version_data(version_dir: str | Path) -> VersionData:
 
 
 def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None) -> wds.DataPipeline:
-    """An endless, resampled stream of decoded samples, or of collated batches of ``batch_size``;
-    ``epoch`` items (samples or batches) per epoch in each rank and worker. The same seed gives
-    the same stream: shards are drawn by an RNG seeded from ``seed`` and the rank and worker
-    (``WebDataset(resampled=True)`` would reseed from the clock and the pid on every run)."""
-    from trainers.engine.batch import collate
-
+    """An endless, resampled stream of decoded samples, or of collated batches of ``batch_size``
+    (see :func:`resampled_stream`)."""
     vocab_rows = data.vocabulary.index_of()
-    stages = [
-        wds.ResampledShards(data.shards, seed=seed, deterministic=True),
-        wds.tarfile_to_samples(),
-        wds.shuffle(shuffle_buffer, rng=random.Random(seed)),
-        wds.map(lambda sample: decode_pseudo_sample(sample, vocab_rows)),
-    ]
-    # with_epoch counts what the whole pipeline yields, so batching must come before it.
-    if batch_size is not None:
-        stages.append(wds.batched(batch_size, collation_fn=collate))
-    return wds.DataPipeline(*stages).with_epoch(epoch)
+    return resampled_stream(data.shards, decode=lambda sample: decode_pseudo_sample(sample, vocab_rows), seed=seed,
+                            shuffle_buffer=shuffle_buffer, epoch=epoch, batch_size=batch_size)

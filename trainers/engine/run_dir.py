@@ -16,11 +16,13 @@ def _differences(old, new, prefix: str = "") -> list[str]:
     return [] if old == new else [f"{prefix[:-1]}: {old!r} -> {new!r}"]
 
 
-def claim_run_dir(out: Path, config, config_name: str) -> None:
-    """Save ``config`` into ``out``; if ``out`` already holds a run, it must be this same config
-    (then the caller resumes it), otherwise nothing there is touched and the error says why."""
+def claim_run_dir(out: Path, config, config_name: str, *, started: bool) -> None:
+    """Save ``config`` into ``out``; if ``out`` holds a ``started`` run (one with weights saved),
+    it must be this same config (then the caller resumes it), otherwise nothing there is touched
+    and the error says why. A run that stopped before saving any weights (a wrong path, say) has
+    nothing to resume: its config is replaced."""
     path = out / config_name
-    if path.is_file():
+    if path.is_file() and started:
         saved = yaml.safe_load(path.read_text()) or {}
         try:
             # Fields added to the config since that run was saved take their defaults there too.

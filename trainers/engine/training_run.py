@@ -42,11 +42,10 @@ class TrainingRun:
 def open_run(out: Path, config, config_name: str) -> tuple[TrainingRun | None, DetectorCheckpoint | None]:
     """Claims ``out`` for ``config``; returns the finished run if there is one, else the last
     checkpoint to resume from (None for a fresh start)."""
-    claim_run_dir(out, config, config_name)
-    final_path = out / MODEL_NAME
+    final_path, last_path = out / MODEL_NAME, out / LAST_NAME
+    claim_run_dir(out, config, config_name, started=final_path.is_file() or last_path.is_file())
     if final_path.is_file():
         return TrainingRun(final_path, read_checkpoint(final_path).training["step"], 0, reused=True), None
-    last_path = out / LAST_NAME
     return None, (read_checkpoint(last_path) if last_path.is_file() else None)
 
 

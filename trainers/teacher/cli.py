@@ -11,6 +11,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--train-gt", help="COCO instances JSON of the base classes")
     parser.add_argument("--train-images", help="folder of the training images")
     parser.add_argument("--split", help="split JSON: its base classes are the training vocabulary")
+    parser.add_argument("--captioned", help="captioned-image shards to ground the embedding head in (glob, brace pattern "
+                        "or comma list, as pseudo-label --input); omit to train on base ground truth only")
     parser.add_argument("--text-model", help="Hugging Face model directory or cached name (default all-MiniLM-L6-v2)")
     parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
     parser.add_argument("--max-steps", type=int, help="training steps")
@@ -31,6 +33,7 @@ def run(args) -> int:
             "train_gt": args.train_gt,
             "train_images": args.train_images,
             "split": args.split,
+            "captioned": args.captioned,
             "text_model": args.text_model,
             "engine": {"device": args.device},
             "optim": {"max_steps": args.max_steps},

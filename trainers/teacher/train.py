@@ -1,4 +1,5 @@
-"""Train the teacher on base-class ground truth; resumable, with its config beside the weights."""
+"""Train the teacher on base-class ground truth, grounded in captions when given captioned shards;
+resumable, with its config beside the weights."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from pathlib import Path
 
 import torch
 
+from pipeline.inference.word_embeddings import WordEmbeddings
+from pipeline.nouns.extract import NounExtractor
+from pipeline.nouns.lexicon import load_lexicon
 from schemas.split import read_split
+from trainers.data.caption_shards import GroundingVocabulary, caption_noun_stream
 from trainers.data.coco_instances import CocoInstances
 from trainers.engine.batch import to_device
 from trainers.engine.distributed import init_distributed
@@ -25,6 +30,7 @@ from xpm.device import resolve_device
 from xpm.modeling.backbone import build_training_backbone
 from xpm.modeling.checkpoint import DetectorCheckpoint, TextModelIdentity, detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import build_detector
+from xpm.modeling.grounding import CaptionGroundedTeacher
 from xpm.text import TextEmbedder
 
 log = logging.getLogger(__name__)
@@ -85,9 +91,26 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
             training={**state, "config": to_dict(config)},
         )
 
-    loop, start = start_loop(model, out=out, optim=config.optim, engine=config.engine, info=info, device=device,
+    trained = CaptionGroundedTeacher(model, config.grounding_weight) if config.captioned else model
+    loop, start = start_loop(trained, out=out, optim=config.optim, engine=config.engine, info=info, device=device,
                              last=last, make_checkpoint=checkpoint, progress=progress)
     loader = ground_truth_loader(dataset, optim=config.optim, engine=config.engine, hflip=config.hflip, start=start,
                                  info=info, device=device)
-    steps = loop.run(loader, lambda batch: loop.model(*to_device(*batch, device)), start_step=start)
+    if not config.captioned:
+        steps = loop.run(loader, lambda batch: loop.model(*to_device(*batch, device)), start_step=start)
+        return finish_run(out, steps, start, info, checkpoint)
+
+    # As the student's caption stream: a resumed run re-seeds by its start step.
+    captions = caption_noun_stream(config.captioned, NounExtractor(load_lexicon()), seed=config.engine.seed + start,
+                                   shuffle_buffer=config.shuffle_buffer, epoch=config.optim.max_steps - start,
+                                   batch_size=config.caption_batch_size)
+    caption_loader = torch.utils.data.DataLoader(captions, batch_size=None, num_workers=config.engine.num_workers)
+    vocabulary = GroundingVocabulary(classes, embeddings, WordEmbeddings(embedder))
+
+    def compute_losses(batch):
+        base, (caption_images, caption_targets) = batch
+        words, named = vocabulary([t["nouns"] for t in caption_targets])
+        return loop.model(to_device(*base, device), [image.to(device) for image in caption_images], words.to(device), named)
+
+    steps = loop.run(zip(loader, caption_loader), compute_losses, start_step=start)
     return finish_run(out, steps, start, info, checkpoint)

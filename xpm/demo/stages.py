@@ -42,6 +42,7 @@ def train_teacher_stage(config: DemoConfig, sizes: DemoSizes, world: Path, out: 
         "train_gt": str(world / "train" / "instances_base.json"),
         "train_images": str(world / "train" / "images"),
         "split": str(world / "split.json"),
+        "captioned": str(world / "captioned" / "*.tar"),
         "engine": {"device": config.device, "seed": config.seed},
         "optim": {"max_steps": sizes.teacher_steps} if sizes.teacher_steps else {},
     }

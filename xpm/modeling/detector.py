@@ -70,6 +70,20 @@ class OpenVocabMaskRCNN(nn.Module):
             detection["masks"] = paste_masks(detection.pop("mask_probs"), detection["boxes"], height, width)[:, None]
         return detections
 
+    def proposal_embeddings(self, images: list[torch.Tensor]) -> list[torch.Tensor]:
+        """h_Emb of every proposal the RPN makes at inference (the regions Eq. 2 chooses from),
+        per image ``[R_i, D]``; differentiable, and usable while training on unannotated images."""
+        image_list, _ = self.transform(images)
+        features = self.backbone(image_list.tensors)
+        training = self.rpn.training
+        # The RPN's training mode needs targets for its loss; its layers act the same in both modes.
+        self.rpn.training = False
+        try:
+            proposals, _ = self.rpn(image_list, features)
+        finally:
+            self.rpn.training = training
+        embeddings, _ = self.roi_heads.box_branch(features, proposals, image_list.image_sizes)
+        return list(embeddings.split([len(p) for p in proposals]))
 
     def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
         """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.

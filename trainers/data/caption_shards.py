@@ -1,0 +1,76 @@
+"""Captioned-image shards (the pipeline's input, ``schemas.captioned_shard``) streamed for the
+teacher's caption grounding: each image with the object nouns its caption names.
+
+Images are decoded as the pipeline decodes them and nouns are extracted by the pipeline's
+extractor, so the teacher learns from the very nouns it will later align (Eq. 2). Samples whose
+image cannot be decoded or whose caption names no object noun are skipped; ``xpm pseudo-label``
+reports them with their reasons.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from pipeline.decode import BadImage, decode_image
+from pipeline.inference.word_embeddings import WordEmbeddings
+from pipeline.inputs import expand_inputs
+from pipeline.nouns.extract import NounExtractor
+from schemas.captioned_shard import CAPTION_EXT, IMAGE_EXT
+from trainers.data.shard_stream import resampled_stream
+from xpm.text.embedder import display_name
+
+
+def decode_captioned_sample(sample: dict, extractor: NounExtractor) -> tuple[torch.Tensor, dict] | None:
+    """(image ``[3, H, W]`` in [0, 1], ``{"nouns": (lemma, ...), "key"}``), or None to skip."""
+    if IMAGE_EXT not in sample or CAPTION_EXT not in sample:
+        return None
+    nouns = tuple(dict.fromkeys(noun.lemma for noun in extractor(sample[CAPTION_EXT]).nouns))
+    if not nouns:
+        return None
+    pixels = decode_image(sample[IMAGE_EXT])
+    if isinstance(pixels, BadImage):
+        return None
+    image = torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255)
+    return image, {"nouns": nouns, "key": sample["__key__"]}
+
+
+def caption_noun_stream(pattern: str, extractor: NounExtractor, *, seed: int, shuffle_buffer: int, epoch: int,
+                        batch_size: int):
+    """Batches of captioned images and their nouns from the shards ``pattern`` names (a glob, a
+    brace pattern or a comma list, as ``xpm pseudo-label --input`` takes), ``epoch`` per epoch."""
+    shards = expand_inputs(pattern, option="captioned")
+    return resampled_stream(shards, decode=lambda sample: decode_captioned_sample(sample, extractor), seed=seed,
+                            shuffle_buffer=shuffle_buffer, epoch=epoch, batch_size=batch_size)
+
+
+class GroundingVocabulary:
+    """The words one grounding batch scores: the teacher's classes, then every other noun of the
+    batch's captions; returns their embeddings ``[V, D]`` and, per image, the rows its caption names.
+
+    The classes are always in it so that a region of a base class is claimed by its own word
+    rather than by whichever caption noun happens to lie nearest in the embedding space."""
+
+    def __init__(self, class_names: Sequence[str], class_embeddings: torch.Tensor, words: WordEmbeddings):
+        self._classes = [display_name(name) for name in class_names]
+        self._class_embeddings = class_embeddings.float()
+        self._words = words
+
+    def __call__(self, nouns_per_image: Sequence[Sequence[str]]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        rows = {name: row for row, name in enumerate(self._classes)}
+        extra: list[str] = []
+        named = []
+        for nouns in nouns_per_image:
+            image_rows = []
+            for noun in nouns:
+                name = display_name(noun)
+                if name not in rows:
+                    rows[name] = len(rows)
+                    extra.append(noun)
+                image_rows.append(rows[name])
+            named.append(torch.tensor(sorted(set(image_rows)), dtype=torch.int64))
+        embeddings = self._class_embeddings
+        if extra:
+            embeddings = torch.cat([embeddings, torch.from_numpy(self._words(extra)).float()])
+        return embeddings, named
