@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torchvision.models.detection.anchor_utils import AnchorGenerator
-from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead
+from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead, concat_box_prediction_layers
 from torchvision.models.detection.transform import GeneralizedRCNNTransform, resize_boxes
 
 from xpm.modeling.alignment import align_nouns, binarize_mask
@@ -70,20 +70,34 @@ class OpenVocabMaskRCNN(nn.Module):
             detection["masks"] = paste_masks(detection.pop("mask_probs"), detection["boxes"], height, width)[:, None]
         return detections
 
-    def proposal_embeddings(self, images: list[torch.Tensor]) -> list[torch.Tensor]:
+    def scored_proposals(self, image_list, features) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """The RPN's inference proposals per image and their objectness probabilities (detached),
+        best first: torchvision's ``RegionProposalNetwork.forward`` keeps the scores to itself."""
+        rpn = self.rpn
+        levels = list(features.values())
+        training = rpn.training
+        # pre/post-NMS counts follow the RPN's mode; its layers act the same in both modes.
+        rpn.training = False
+        try:
+            objectness, deltas = rpn.head(levels)
+            anchors = rpn.anchor_generator(image_list, levels)
+            per_level = [o[0].numel() for o in objectness]
+            objectness, deltas = concat_box_prediction_layers(objectness, deltas)
+            proposals = rpn.box_coder.decode(deltas.detach(), anchors).view(len(anchors), -1, 4)
+            boxes, scores = rpn.filter_proposals(proposals, objectness, image_list.image_sizes, per_level)
+        finally:
+            rpn.training = training
+        return boxes, [score.detach() for score in scores]
+
+    def proposal_embeddings(self, images: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """h_Emb of every proposal the RPN makes at inference (the regions Eq. 2 chooses from),
-        per image ``[R_i, D]``; differentiable, and usable while training on unannotated images."""
+        per image ``[R_i, D]``, and their objectness ``[R_i]``; differentiable in h_Emb, and
+        usable while training on unannotated images."""
         image_list, _ = self.transform(images)
         features = self.backbone(image_list.tensors)
-        training = self.rpn.training
-        # The RPN's training mode needs targets for its loss; its layers act the same in both modes.
-        self.rpn.training = False
-        try:
-            proposals, _ = self.rpn(image_list, features)
-        finally:
-            self.rpn.training = training
+        proposals, objectness = self.scored_proposals(image_list, features)
         embeddings, _ = self.roi_heads.box_branch(features, proposals, image_list.image_sizes)
-        return list(embeddings.split([len(p) for p in proposals]))
+        return list(embeddings.split([len(p) for p in proposals])), objectness
 
     def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
         """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.

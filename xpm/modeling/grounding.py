@@ -14,22 +14,26 @@ from xpm.modeling.embedding_head import embedding_scores
 _EPS = 1e-6
 
 
-def caption_grounding_loss(region_embeddings: list[torch.Tensor], vocabulary: torch.Tensor,
+def caption_grounding_loss(region_embeddings: list[torch.Tensor], objectness: list[torch.Tensor], vocabulary: torch.Tensor,
                            named: list[torch.Tensor]) -> torch.Tensor:
     """An image shows the words its caption names and none of the batch's other words.
 
     Each region's softmax over [background, vocabulary] (Eq. 1) makes words compete for it, so
-    a region its base class already explains is not claimed by a new word; an image's
-    probability of a word is that of its best region. Binary cross-entropy with named and
-    unnamed words averaged apart, so the few named words weigh as much as the many others.
-    ``region_embeddings``: per image ``[R_i, D]``; ``named``: per image the named rows of
-    ``vocabulary [V, D]``.
+    a region its base class already explains is not claimed by a new word. An image's
+    probability of a word is the best of its regions' probabilities times their objectness:
+    without the objectness the most telling part of an object wins (measured on the demo world:
+    41% of target nouns then aligned to a box overlapping their object by IoU 0.1-0.5), while
+    the RPN, trained on whole base objects, ranks whole objects above their parts. Binary
+    cross-entropy with named and unnamed words averaged apart, so the few named words weigh as
+    much as the many others. ``region_embeddings``: per image ``[R_i, D]``; ``objectness``: per
+    image ``[R_i]`` in [0, 1]; ``named``: per image the named rows of ``vocabulary [V, D]``.
     """
     named_terms, unnamed_terms = [], []
-    for regions, rows in zip(region_embeddings, named):
+    for regions, region_objectness, rows in zip(region_embeddings, objectness, named):
         if regions.shape[0] == 0:
             continue
-        probability = F.softmax(embedding_scores(regions, vocabulary), dim=-1)[:, 1:].max(dim=0).values
+        word_probability = F.softmax(embedding_scores(regions, vocabulary), dim=-1)[:, 1:]
+        probability = (word_probability * region_objectness.to(word_probability.dtype)[:, None]).max(dim=0).values
         is_named = torch.zeros_like(probability, dtype=torch.bool)
         is_named[rows.to(probability.device)] = True
         probability = probability.clamp(_EPS, 1 - _EPS)
@@ -54,6 +58,6 @@ class CaptionGroundedTeacher(nn.Module):
     def forward(self, base: tuple[list, list[dict]], captioned: list[torch.Tensor], vocabulary: torch.Tensor,
                 named: list[torch.Tensor]) -> dict[str, torch.Tensor]:
         losses = self.detector(*base)
-        regions = self.detector.proposal_embeddings(captioned)
-        losses["loss_grounding"] = self.weight * caption_grounding_loss(regions, vocabulary, named)
+        regions, objectness = self.detector.proposal_embeddings(captioned)
+        losses["loss_grounding"] = self.weight * caption_grounding_loss(regions, objectness, vocabulary, named)
         return losses

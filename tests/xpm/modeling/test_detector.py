@@ -117,3 +117,17 @@ def test_mask_rois_per_image_caps_the_mask_heads_training_regions(detector):
     detector.roi_heads.mask_rois_per_image = 3
     detector([torch.rand(3, 64, 64)] * 2, _targets() * 2)
     assert 0 < seen[-1] <= 6
+
+
+def test_proposal_embeddings_are_the_inference_proposals_with_their_objectness_even_in_training(detector):
+    images = [torch.rand(3, 64, 64), torch.rand(3, 48, 64)]
+    detector.eval()
+    with torch.no_grad():
+        image_list, features, inference_proposals, *_ = detector.encode(images)
+    detector.train()
+    embeddings, objectness = detector.proposal_embeddings(images)
+    assert detector.rpn.training
+    for regions, scores, proposals in zip(embeddings, objectness, inference_proposals):
+        assert regions.shape == (len(proposals), DIM) and regions.requires_grad
+        assert scores.shape == (len(proposals),) and not scores.requires_grad
+        assert ((scores >= 0) & (scores <= 1)).all() and (scores[:-1] >= scores[1:]).all()
