@@ -46,31 +46,24 @@ def caption_noun_stream(pattern: str, extractor: NounExtractor, *, seed: int, sh
 
 
 class GroundingVocabulary:
-    """The words one grounding batch scores: the teacher's classes, then every other noun of the
-    batch's captions; returns their embeddings ``[V, D]`` and, per image, the rows its caption names.
+    """The words one grounding batch scores: every noun of the batch's captions, once; returns
+    their embeddings ``[V, D]`` and, per image, the rows its caption names. A word named by one
+    image is evidence against the others, which is what moves it off the objects they share."""
 
-    The classes are always in it so that a region of a base class is claimed by its own word
-    rather than by whichever caption noun happens to lie nearest in the embedding space."""
-
-    def __init__(self, class_names: Sequence[str], class_embeddings: torch.Tensor, words: WordEmbeddings):
-        self._classes = [display_name(name) for name in class_names]
-        self._class_embeddings = class_embeddings.float()
+    def __init__(self, words: WordEmbeddings):
         self._words = words
 
     def __call__(self, nouns_per_image: Sequence[Sequence[str]]) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        rows = {name: row for row, name in enumerate(self._classes)}
-        extra: list[str] = []
+        rows: dict[str, int] = {}
+        words: list[str] = []
         named = []
         for nouns in nouns_per_image:
-            image_rows = []
+            image_rows = set()
             for noun in nouns:
                 name = display_name(noun)
                 if name not in rows:
-                    rows[name] = len(rows)
-                    extra.append(noun)
-                image_rows.append(rows[name])
-            named.append(torch.tensor(sorted(set(image_rows)), dtype=torch.int64))
-        embeddings = self._class_embeddings
-        if extra:
-            embeddings = torch.cat([embeddings, torch.from_numpy(self._words(extra)).float()])
-        return embeddings, named
+                    rows[name] = len(words)
+                    words.append(noun)
+                image_rows.add(rows[name])
+            named.append(torch.tensor(sorted(image_rows), dtype=torch.int64))
+        return torch.from_numpy(self._words(words)).float(), named

@@ -105,7 +105,7 @@ def train_teacher(config: TeacherConfig, out: str | Path, *, progress: bool = Tr
                                    shuffle_buffer=config.shuffle_buffer, epoch=config.optim.max_steps - start,
                                    batch_size=config.caption_batch_size)
     caption_loader = torch.utils.data.DataLoader(captions, batch_size=None, num_workers=config.engine.num_workers)
-    vocabulary = GroundingVocabulary(classes, embeddings, WordEmbeddings(embedder))
+    vocabulary = GroundingVocabulary(WordEmbeddings(embedder))
 
     def compute_losses(batch):
         base, (caption_images, caption_targets) = batch

@@ -18,22 +18,28 @@ def caption_grounding_loss(region_embeddings: list[torch.Tensor], objectness: li
                            named: list[torch.Tensor]) -> torch.Tensor:
     """An image shows the words its caption names and none of the batch's other words.
 
-    Each region's softmax over [background, vocabulary] (Eq. 1) makes words compete for it, so
-    a region its base class already explains is not claimed by a new word. An image's
-    probability of a word is the best of its regions' probabilities times their objectness:
-    without the objectness the most telling part of an object wins (measured on the demo world:
-    41% of target nouns then aligned to a box overlapping their object by IoU 0.1-0.5), while
-    the RPN, trained on whole base objects, ranks whole objects above their parts. Binary
-    cross-entropy with named and unnamed words averaged apart, so the few named words weigh as
-    much as the many others. ``region_embeddings``: per image ``[R_i, D]``; ``objectness``: per
-    image ``[R_i]`` in [0, 1]; ``named``: per image the named rows of ``vocabulary [V, D]``.
+    A region shows word w with probability sigmoid(v_w^T h_Emb(f_r)): Eq. 1's score against the
+    zero background embedding, so what this trains is what Eq. 2 ranks. Words do not compete in
+    a softmax: the teacher calls target objects confidently by the base class they resemble, and
+    a softmax then pushes the target word off the whole object onto its parts (measured on the
+    demo world: 38-41% of target nouns aligned to a box overlapping their object by IoU 0.1-0.5).
+    An image's probability of a word is a soft maximum over its regions: their probabilities
+    averaged with weights proportional to objectness times exp(score). A hard maximum trains only
+    the region that wins now, so an object that images without the word also show can keep the
+    word for good; the soft one trains every likely region, and the objectness, from an RPN
+    trained on whole base objects, ranks whole objects above their parts. Binary cross-entropy
+    with named and unnamed words averaged apart, so the few named words weigh as much as the many
+    others.
+    ``region_embeddings``: per image ``[R_i, D]``; ``objectness``: per image ``[R_i]`` in [0, 1];
+    ``named``: per image the named rows of ``vocabulary [V, D]``.
     """
     named_terms, unnamed_terms = [], []
     for regions, region_objectness, rows in zip(region_embeddings, objectness, named):
         if regions.shape[0] == 0:
             continue
-        word_probability = F.softmax(embedding_scores(regions, vocabulary), dim=-1)[:, 1:]
-        probability = (word_probability * region_objectness.to(word_probability.dtype)[:, None]).max(dim=0).values
+        scores = embedding_scores(regions, vocabulary)[:, 1:]
+        attention = F.softmax(scores + region_objectness.to(scores.dtype).clamp_min(_EPS).log()[:, None], dim=0)
+        probability = (attention * torch.sigmoid(scores)).sum(dim=0)
         is_named = torch.zeros_like(probability, dtype=torch.bool)
         is_named[rows.to(probability.device)] = True
         probability = probability.clamp(_EPS, 1 - _EPS)
