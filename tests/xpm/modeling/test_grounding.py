@@ -37,7 +37,7 @@ def test_a_word_moves_off_an_object_that_images_without_it_also_show():
         caption_grounding_loss(regions, [torch.ones(2), torch.ones(1)], vocabulary, [torch.tensor([1]), torch.tensor([0])]).backward()
         optimizer.step()
     # Eq. 2 in image A now picks the other object for word 1.
-    assert float(other @ vocabulary[1]) > float(shared @ vocabulary[1])
+    assert float(other.detach() @ vocabulary[1]) > float(shared.detach() @ vocabulary[1])
 
 
 def test_unnamed_words_are_pushed_off_every_region():
