@@ -54,9 +54,10 @@ def write_report(out: Path, *, header: list[str], results: dict[str, dict], clai
         format_table2(results),
         "```",
         "",
-        "Rows: `teacher` (base-class GT only); `student` (the robust student, gt+x+m+alpha, from the teacher on the "
-        "pseudo labels); with `--ablation` the Figure 6 rows `gt+x`, `gt+x+m` and the `oracle` (the teacher continued "
-        "for the student's budget with the captioned images' true masks of base and target classes).",
+        "Rows: `teacher` (base-class GT, grounded in the captions of the captioned images); `student` (the robust "
+        "student, gt+x+m+alpha, from the teacher on the pseudo labels); with `--ablation` the Figure 6 rows `gt+x`, "
+        "`gt+x+m` and the `oracle` (the teacher continued for the student's budget with the captioned images' true "
+        "masks of base and target classes).",
         "",
         "## The paper's claims on this run",
         "",
