@@ -18,6 +18,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
     parser.add_argument("--min-batch-size", type=int, help="smallest inference batch (default 1)")
     parser.add_argument("--max-batch-size", type=int, help="largest inference batch (default 8)")
+    parser.add_argument("--alignment", help="how a caption noun picks the teacher's region: eq2 (default, the paper's "
+                        "argmax) or eq2+objectness (argmax of score + log objectness, as the grounded teacher attends)")
     parser.add_argument("--shards-per-pipeline", type=int,
                         help="input shards per Beam pipeline run; 0 = all at once (for Dataflow/Flink/Spark); default 4")
     add_source_arguments(parser)
@@ -58,7 +60,8 @@ def run(args) -> int:
 
     overrides = {
         "input": args.input, "teacher": args.teacher, "output": args.output, "name": args.name,
-        "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size, "shards_per_pipeline": args.shards_per_pipeline,
+        "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size, "alignment": args.alignment,
+        "shards_per_pipeline": args.shards_per_pipeline,
     }
     rows = source_rows(args)
     if rows is not None:

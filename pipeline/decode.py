@@ -17,10 +17,9 @@ import numpy as np
 from PIL import Image
 
 from pipeline.records import DecodedSample, RawSample, Reject
+from schemas.captioned_shard import CAPTION_EXT, IMAGE_EXTENSIONS
 
 STAGE = "decode"
-IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
-CAPTION_EXTENSION = "txt"
 
 
 @dataclass(frozen=True)
@@ -82,9 +81,9 @@ def decode_sample(sample: RawSample, limits: DecodeLimits = DecodeLimits()) -> D
     image_ext = next((ext for ext in IMAGE_EXTENSIONS if ext in sample.parts), None)
     if image_ext is None:
         return reject("missing_image", f"members: {sorted(sample.parts)}")
-    if CAPTION_EXTENSION not in sample.parts:
+    if CAPTION_EXT not in sample.parts:
         return reject("missing_caption", f"members: {sorted(sample.parts)}")
-    raw_caption = sample.parts[CAPTION_EXTENSION]
+    raw_caption = sample.parts[CAPTION_EXT]
     if len(raw_caption) > limits.max_caption_bytes:
         return reject("caption_too_long", f"{len(raw_caption)} bytes")
     try:

@@ -60,7 +60,8 @@ def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, confi
     decoded = read.samples | "Decode" >> beam.ParDo(Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))).with_outputs(REJECTS, main="ok")
     nouns = decoded.ok | "Nouns" >> beam.ParDo(ExtractNouns(text.id, text.mode, text.hash)).with_outputs(REJECTS, main="ok")
     handler = KeyedModelHandler(TeacherModelHandler(
-        config.teacher, device=config.device, min_batch_size=config.min_batch_size, max_batch_size=config.max_batch_size))
+        config.teacher, device=config.device, min_batch_size=config.min_batch_size, max_batch_size=config.max_batch_size,
+        alignment=config.alignment))
     labelled = (
         nouns.ok
         | "Teacher" >> RunInference(handler)

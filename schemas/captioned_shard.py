@@ -13,6 +13,8 @@ import pyarrow as pa
 SHARD_LAYOUT_VERSION = 1
 SHARD_DIGITS = 5
 IMAGE_EXT, CAPTION_EXT, META_EXT = "jpg", "txt", "json"
+# The image members a reader accepts: the synthetic world writes jpg, img2dataset may write any.
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 
 PARQUET_SCHEMA = pa.schema(
     [

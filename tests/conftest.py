@@ -93,3 +93,31 @@ def tiny_version(tiny_world, tiny_teacher, tmp_path_factory):
     config = PseudoLabelConfig(input=str(tiny_world / "captioned" / "*.tar"), teacher=str(tiny_teacher),
                                output=str(tmp_path_factory.mktemp("versions")), name="tiny", device="cpu")
     return run_pseudo_label(config).version_dir
+
+
+@pytest.fixture(scope="session")
+def truth_from_pseudo_labels():
+    """``(version, path[, rename]) -> category_of``: writes COCO ground truth at ``path`` whose
+    instances are the version's own pseudo labels (class = the noun, or ``rename(noun)``)."""
+    import json
+
+    from schemas.pseudo_label import PseudoLabels
+    from xpm.io.captioned_shards import read_captioned_shard
+
+    def _truth_from_pseudo_labels(version, path, rename=lambda word: word):
+        """Ground truth whose instances are the version's own pseudo labels (class = the noun)."""
+        images, annotations, names = [], [], {}
+        for shard in version.manifest["shards"]:
+            for key, parts in read_captioned_shard(version.shard_path(shard["name"])):
+                labels = PseudoLabels.from_json(json.loads(parts["json"]))
+                images.append({"id": len(images) + 1, "file_name": key, "width": labels.width, "height": labels.height})
+                for noun in labels.nouns:
+                    x1, y1, x2, y2 = noun.box_xyxy
+                    category = names.setdefault(rename(noun.word), len(names) + 1)
+                    annotations.append({"id": len(annotations) + 1, "image_id": images[-1]["id"], "category_id": category,
+                                        "segmentation": noun.mask_rle, "bbox": [x1, y1, x2 - x1, y2 - y1], "iscrowd": 0})
+        categories = [{"id": i, "name": name} for name, i in names.items()]
+        path.write_text(json.dumps({"images": images, "annotations": annotations, "categories": categories}))
+        return {word: word for word in names}
+
+    return _truth_from_pseudo_labels

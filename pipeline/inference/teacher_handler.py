@@ -17,6 +17,8 @@ from apache_beam.ml.inference.base import ModelHandler
 
 from pipeline.write.filesystem import local_copy
 from xpm.device import resolve_device
+from xpm.io.images import rgb_tensor
+from xpm.modeling.alignment import ALIGNMENTS
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import OpenVocabMaskRCNN
 
@@ -37,10 +39,14 @@ class AlignedNoun:
 
 
 class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun], OpenVocabMaskRCNN]):
-    def __init__(self, checkpoint: str, *, device: str = "auto", min_batch_size: int = 1, max_batch_size: int = 8):
+    def __init__(self, checkpoint: str, *, device: str = "auto", min_batch_size: int = 1, max_batch_size: int = 8,
+                 alignment: str = "eq2"):
         if not 1 <= min_batch_size <= max_batch_size:
             raise ValueError(f"batch sizes {min_batch_size}..{max_batch_size}: need 1 <= min <= max.")
+        if alignment not in ALIGNMENTS:
+            raise ValueError(f"alignment {alignment!r}: one of {', '.join(ALIGNMENTS)}.")
         self._checkpoint = checkpoint
+        self._alignment = alignment
         self._device_name = device
         self._batch = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
         resolve_device(device)  # fail at pipeline construction, not on a worker an hour later
@@ -53,11 +59,11 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun], OpenVoca
         self, batch: Sequence[AlignRequest], model: OpenVocabMaskRCNN, inference_args: dict[str, Any] | None = None
     ) -> Iterable[list[AlignedNoun]]:
         device = next(model.parameters()).device
-        images = [torch.tensor(r.pixels, device=device).permute(2, 0, 1).float().div_(255) for r in batch]
+        images = [rgb_tensor(r.pixels, device) for r in batch]
         nouns = [torch.from_numpy(r.noun_embeddings).to(device) for r in batch]
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
         with torch.inference_mode(), autocast:
-            results = model.align(images, nouns)
+            results = model.align(images, nouns, self._alignment)
         return [
             [
                 AlignedNoun(tuple(float(v) for v in box), float(score), float(logit), mask)

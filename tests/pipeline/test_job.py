@@ -180,3 +180,13 @@ def test_multi_processing_workers_give_the_same_shards(first_run, tmp_path):
                              ["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     assert other.manifest["lineage"]["runner"].endswith("FnApiRunner")
     assert _shard_hashes(other.manifest) == _shard_hashes(run.manifest)
+
+
+def test_the_alignment_rule_is_a_recorded_setting_of_the_run(first_run, tmp_path):
+    _, config, run = first_run
+    objectness = run_pseudo_label(dataclasses.replace(config, output=str(tmp_path), alignment="eq2+objectness"))
+    assert run.manifest["lineage"]["config"]["alignment"] == "eq2"
+    assert objectness.manifest["lineage"]["config"]["alignment"] == "eq2+objectness"
+    assert [s["samples"] for s in objectness.manifest["shards"]] == [s["samples"] for s in run.manifest["shards"]]
+    with pytest.raises(ValueError, match="alignment='softmax'.*--alignment"):
+        dataclasses.replace(config, alignment="softmax")

@@ -8,18 +8,21 @@ from xpm.config import ConfigError
 from xpm.text import TextEmbedder
 
 
-def _jpeg() -> bytes:
+def _jpeg(format: str = "JPEG") -> bytes:
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(np.full((40, 48, 3), 200, dtype=np.uint8)).save(buffer, format="JPEG")
+    Image.fromarray(np.full((40, 48, 3), 200, dtype=np.uint8)).save(buffer, format=format)
     return buffer.getvalue()
 
 
-def test_a_sample_decodes_to_its_image_and_caption_nouns(extract):
-    image, target = decode_captioned_sample({"__key__": "k1", "jpg": _jpeg(), "txt": b"a dog and two dogs near a tree"}, extract)
+@pytest.mark.parametrize("extension,format", [("jpg", "JPEG"), ("png", "PNG"), ("webp", "WEBP")])
+def test_a_sample_decodes_to_its_image_and_caption_nouns(extract, extension, format):
+    """Any image member the pipeline labels, not only the synthetic world's jpg."""
+    image, target = decode_captioned_sample({"__key__": "k1", extension: _jpeg(format), "txt": b"a dog and two dogs near a tree"},
+                                            extract)
     assert image.shape == (3, 40, 48) and 0.7 < float(image.mean()) < 0.9
     assert target == {"nouns": ("dog", "tree"), "key": "k1"}
 

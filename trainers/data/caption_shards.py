@@ -13,27 +13,26 @@ from typing import Sequence
 
 import torch
 
-from pipeline.decode import BadImage, decode_image
+from pipeline.decode import decode_sample
 from pipeline.inference.word_embeddings import WordEmbeddings
 from pipeline.inputs import expand_inputs
 from pipeline.nouns.extract import NounExtractor
-from schemas.captioned_shard import CAPTION_EXT, IMAGE_EXT
+from pipeline.records import RawSample, Reject
 from trainers.data.shard_stream import resampled_stream
+from xpm.io.images import rgb_tensor
 from xpm.text.embedder import display_name
 
 
 def decode_captioned_sample(sample: dict, extractor: NounExtractor) -> tuple[torch.Tensor, dict] | None:
     """(image ``[3, H, W]`` in [0, 1], ``{"nouns": (lemma, ...), "key"}``), or None to skip."""
-    if IMAGE_EXT not in sample or CAPTION_EXT not in sample:
+    parts = {ext: value for ext, value in sample.items() if not ext.startswith("__")}
+    decoded = decode_sample(RawSample(sample["__key__"], sample.get("__url__", ""), parts))
+    if isinstance(decoded, Reject):
         return None
-    nouns = tuple(dict.fromkeys(noun.lemma for noun in extractor(sample[CAPTION_EXT]).nouns))
+    nouns = tuple(dict.fromkeys(noun.lemma for noun in extractor(decoded.caption).nouns))
     if not nouns:
         return None
-    pixels = decode_image(sample[IMAGE_EXT])
-    if isinstance(pixels, BadImage):
-        return None
-    image = torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255)
-    return image, {"nouns": nouns, "key": sample["__key__"]}
+    return rgb_tensor(decoded.pixels), {"nouns": nouns, "key": decoded.key}
 
 
 def caption_noun_stream(pattern: str, extractor: NounExtractor, *, seed: int, shuffle_buffer: int, epoch: int,

@@ -14,6 +14,7 @@ from PIL import Image
 from pycocotools.coco import COCO
 
 from xpm.config import ConfigError
+from xpm.io.images import rgb_tensor
 
 
 def load_coco(path: str | Path) -> COCO:
@@ -109,7 +110,7 @@ class CocoInstances(torch.utils.data.Dataset):
             "masks": torch.from_numpy(np.stack(masks)) if masks else torch.zeros((0, height, width), dtype=torch.uint8),
             "image_id": info["id"],
         }
-        tensor = torch.from_numpy(image.copy()).permute(2, 0, 1).float().div_(255)
+        tensor = rgb_tensor(image)
         if flip:
             tensor, target = horizontal_flip(tensor, target)
         return tensor, target

@@ -12,6 +12,7 @@ from PIL import Image
 from pycocotools import mask as coco_mask
 
 from trainers.data.coco_instances import read_rgb
+from xpm.io.images import rgb_tensor
 from xpm.modeling.detector import OpenVocabMaskRCNN
 
 # A decoded image: a ``[3, H, W]`` float tensor in [0, 1], or ``H x W x 3`` uint8 RGB as an
@@ -22,7 +23,7 @@ DecodedImage = torch.Tensor | np.ndarray | Image.Image
 def as_tensor(image: DecodedImage) -> torch.Tensor:
     if isinstance(image, torch.Tensor):
         return image
-    return torch.from_numpy(np.array(image)).permute(2, 0, 1).float().div_(255)
+    return rgb_tensor(image)
 
 
 def image_tensor(path: Path) -> torch.Tensor:

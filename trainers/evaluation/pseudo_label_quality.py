@@ -58,28 +58,55 @@ def _xywh(box_xyxy) -> list[float]:
     return [x1, y1, x2 - x1, y2 - y1]
 
 
-def measure_pseudo_labels(version: DatasetVersion, truth_json: str | Path, category_of: Mapping[str, str]) -> list[NounQuality]:
-    """One row per noun of the version, most frequent first. ``category_of`` maps a caption noun
-    to the ground truth's category name (synonyms included); unmapped nouns are never correct."""
+@dataclass(frozen=True)
+class JudgedLabel:
+    noun: str
+    category: str | None
+    # correct: the box is right; misplaced: the object is there, the box is not on it; absent:
+    # the image holds no object of the noun's class (the caption named one that is not there).
+    status: str
+    mask_iou: float
+
+
+def judge_labels(labels: PseudoLabels, truth: list[tuple[str, dict, list[float]]], category_of: Mapping[str, str]) -> list[JudgedLabel]:
+    """Each pseudo label of one image against that image's instances ``(class, rle, xywh box)``."""
+    judged = []
+    for noun in labels.nouns:
+        category = category_of.get(noun.word)
+        instances = [(rle, box) for name, rle, box in truth if name == category]
+        if not instances:
+            judged.append(JudgedLabel(noun.word, category, "absent", 0.0))
+            continue
+        rles, boxes = [rle for rle, _ in instances], [box for _, box in instances]
+        box_iou = coco_mask.iou([_xywh(noun.box_xyxy)], boxes, [0] * len(boxes))[0]
+        pseudo = _rle(noun.mask_rle, labels.height, labels.width)
+        mask_iou = coco_mask.iou([pseudo], rles, [0] * len(rles))[0]
+        judged.append(JudgedLabel(noun.word, category, "correct" if box_iou.max() >= BOX_IOU_CORRECT else "misplaced",
+                                  float(mask_iou.max())))
+    return judged
+
+
+def judged_samples(version: DatasetVersion, truth_json: str | Path, category_of: Mapping[str, str]):
+    """``(key, shard members, [JudgedLabel per pseudo label])`` for every sample of the version, in
+    shard order. ``category_of`` maps a caption noun to the ground truth's category name
+    (synonyms included); unmapped nouns count as absent."""
     truth = _truth_by_key(Path(truth_json))
-    scores: dict[str, list[tuple[bool, float]]] = defaultdict(list)
     for shard in version.manifest["shards"]:
         for key, parts in read_captioned_shard(Path(version.shard_path(shard["name"]))):
             labels = PseudoLabels.from_json(json.loads(parts["json"]))
-            for noun in labels.nouns:
-                category = category_of.get(noun.word)
-                instances = [(rle, box) for name, rle, box in truth.get(key, []) if name == category]
-                if not instances:
-                    scores[noun.word].append((False, 0.0))
-                    continue
-                rles, boxes = [rle for rle, _ in instances], [box for _, box in instances]
-                box_iou = coco_mask.iou([_xywh(noun.box_xyxy)], boxes, [0] * len(boxes))[0]
-                pseudo = _rle(noun.mask_rle, labels.height, labels.width)
-                mask_iou = coco_mask.iou([pseudo], rles, [0] * len(rles))[0]
-                scores[noun.word].append((bool(box_iou.max() >= BOX_IOU_CORRECT), float(mask_iou.max())))
+            yield key, parts, judge_labels(labels, truth.get(key, []), category_of)
+
+
+def measure_pseudo_labels(version: DatasetVersion, truth_json: str | Path, category_of: Mapping[str, str]) -> list[NounQuality]:
+    """One row per noun of the version, most frequent first."""
+    scores: dict[str, list[JudgedLabel]] = defaultdict(list)
+    for _, _, judged in judged_samples(version, truth_json, category_of):
+        for label in judged:
+            scores[label.noun].append(label)
     rows = [
-        NounQuality(noun, category_of.get(noun), len(pairs), float(np.mean([c for c, _ in pairs])), float(np.mean([m for _, m in pairs])))
-        for noun, pairs in scores.items()
+        NounQuality(noun, category_of.get(noun), len(labels), float(np.mean([label.status == "correct" for label in labels])),
+                    float(np.mean([label.mask_iou for label in labels])))
+        for noun, labels in scores.items()
     ]
     return sorted(rows, key=lambda row: (-row.count, row.noun))
 

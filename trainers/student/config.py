@@ -24,9 +24,10 @@ class StudentConfig:
     # Table 3's reliability for L_X^alpha (used with +alpha): Eq. 7 noise, none, or teacher score.
     reliability: str = "noise"
     eta: float = 0.01
-    # "eta": Eq. 7 with the constant eta (paper); "batch-mean": alphas scaled to average 1 per
-    # batch (see xpm/modeling/student_losses.py for why).
-    alpha_scale: str = "eta"
+    # "batch-mean" (default): Eq. 7 with eta chosen per batch so that its alphas average 1;
+    # "eta": the paper's constant eta (calibrate it with ``xpm calibrate-eta``). Why batch-mean:
+    # xpm/modeling/student_losses.py; measured in the README (claims section).
+    alpha_scale: str = "batch-mean"
     alpha_cap: float = 10.0
     mask_samples: int = 8
     # Captioned images per step; base GT images per step are optim.batch_size. Their ratio is the

@@ -1,7 +1,7 @@
 """``xpm demo``: the whole product on the embedded default, the synthetic world.
 
 Synthesize the world -> train the teacher on base classes -> pseudo-label the captioned shards
-with the Beam pipeline into a dataset version -> calibrate eta -> train the robust student ->
+with the Beam pipeline into a dataset version -> [calibrate eta] -> train the robust student ->
 evaluate teacher and student -> OUT/report.md with figures. Run again, it resumes.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 HELP = "run the whole product on the synthetic world and write OUT/report.md"
 ABLATION_HELP = (
     "also train the Figure 6 students gt+x and gt+x+m and the oracle, and check all three claims "
-    "(about 45 minutes on 2 CPU cores instead of about 25; minutes on a GPU)"
+    "(about 40 minutes on 2 CPU cores instead of about 21; minutes on a GPU)"
 )
 
 
@@ -67,6 +67,7 @@ def run_demo(config) -> Path:
 
     from schemas.split import read_split
     from trainers.evaluation.pseudo_label_quality import measure_pseudo_labels, summarize
+    from trainers.evaluation.reliability_quality import measure_reliability
     from pipeline.dataset.versions import open_version
     from trainers.evaluation.table2 import format_table2
     from trainers.student.train import caption_settings
@@ -79,6 +80,8 @@ def run_demo(config) -> Path:
     from xpm.device import resolve_device
     from xpm.io.atomic import write_text_atomically
     from xpm.io.files import save_png
+    from xpm.modeling.checkpoint import read_checkpoint
+    from xpm.modeling.student import student_from_checkpoint
 
     sizes = QUICK if config.quick else FULL
     out = Path(config.out)
@@ -87,7 +90,8 @@ def run_demo(config) -> Path:
     device = resolve_device(config.device)
     device_name = f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
     print(f"xpm demo: device {device_name}; output {out}", flush=True)
-    stage = _Stages(total=8 + (3 if config.ablation else 0))
+    calibrating = stages.robust_alpha_scale() == "eta"
+    stage = _Stages(total=7 + calibrating + (3 if config.ablation else 0))
 
     world = stage.run("synth", stages.make_world, config, sizes, out / "world")
     stage.say(f"world: {world.out_dir} ({'reused' if world.reused else 'written'})")
@@ -102,12 +106,15 @@ def run_demo(config) -> Path:
     version, reused = stage.run("pseudo-label", stages.pseudo_label_stage, config, world_dir, teacher.model_path, out / "datasets")
     stage.say(f"pseudo labels: {version} ({'reused' if reused else 'written by the Beam pipeline'})")
 
-    eta = stage.run("calibrate-eta", stages.calibrate_eta_stage, config, sizes, world_dir, teacher.model_path, version,
-                    out / "students" / "calibration")
-    stage.say(f"eta = {eta['eta']:.6g} (smallest of {eta['images']} per-image noise levels)")
+    eta = None
+    if calibrating:
+        eta = stage.run("calibrate-eta", stages.calibrate_eta_stage, config, sizes, world_dir, teacher.model_path, version,
+                        out / "students" / "calibration")
+        stage.say(f"eta = {eta['eta']:.6g} (smallest of {eta['images']} per-image noise levels)")
 
     def student_row(losses: str):
-        student = stages.student_config(config, sizes, world_dir, teacher.model_path, version, losses=losses, eta=eta["eta"])
+        student = stages.student_config(config, sizes, world_dir, teacher.model_path, version, losses=losses,
+                                         eta=eta["eta"] if eta else None)
         run_dir = out / "students" / losses
         run = stage.run(f"student {losses}", stages.train_student_stage, student, run_dir)
         stage.say(f"student {losses}: {run.model_path} ({'reused' if run.reused else f'{run.steps} steps'})")
@@ -126,9 +133,14 @@ def run_demo(config) -> Path:
 
     started = time.perf_counter()
     figures = {"per_class": "per_class_ap50.svg", "quality": "pseudo_label_quality.svg", "noise_sheet": "noise_sheet.png"}
-    rows = measure_pseudo_labels(open_version(str(version)), world_dir / "captioned" / "instances_all.json", _category_of_nouns(split))
+    truth, category_of = world_dir / "captioned" / "instances_all.json", _category_of_nouns(split)
+    rows = measure_pseudo_labels(open_version(str(version)), truth, category_of)
     groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
     quality = {"summary": summarize(rows, groups), "nouns": [row.__dict__ for row in rows]}
+    robust_model = student_from_checkpoint(read_checkpoint(robust_run.model_path), device)
+    reliability = {"images": sizes.reliability_images,
+                   "summary": measure_reliability(robust_model, version, truth, category_of, groups, caption_settings(robust),
+                                                  images=sizes.reliability_images)}
     write_text_atomically(out / "pseudo_label_quality.json", json.dumps(quality, indent=2) + "\n")
     write_text_atomically(out / figures["quality"], quality_svg(rows, split.target))
     shown = {name: results[name] for name in ("teacher", "student", "oracle") if name in results}
@@ -140,14 +152,15 @@ def run_demo(config) -> Path:
     claims = check_claims(results)
     write_text_atomically(out / "results.json", json.dumps({
         "config": to_dict(config), "device": device_name, "eta": eta, "table2": results,
-        "claims": [claim.__dict__ for claim in claims], "pseudo_labels": quality["summary"], "timings": stage.timings,
+        "claims": [claim.__dict__ for claim in claims], "pseudo_labels": quality["summary"],
+        "reliability": reliability, "timings": stage.timings,
     }, indent=2, allow_nan=False, default=str) + "\n")
     header = [
         f"World `{world_dir}`: seed {config.seed}, caption noise {config.caption_noise}, "
         f"{'quick (toy) size' if config.quick else 'full size'}; device {device_name}.",
         f"Split: {len(split.base)} base, {len(split.target)} target, {len(split.caption_only)} caption-only classes.",
     ]
-    report = write_report(out, header=header, results=results, claims=claims, quality=quality, eta=eta,
+    report = write_report(out, header=header, results=results, claims=claims, quality=quality, reliability=reliability, eta=eta,
                           version=version, timings=stage.timings, figures=figures)
     stage.say(f"report: {report}")
     print(format_table2(results))

@@ -28,10 +28,13 @@ class DemoSizes:
     calibration_steps: int = 100
     calibration_images: int = 1000
     figure_images: int = 6
+    # captioned images whose pseudo labels the robust student's alpha is measured on
+    reliability_images: int = 400
 
 
 FULL = DemoSizes()
 QUICK = DemoSizes(
     world={"train_images": 48, "caption_images": 64, "val_images": 24, "shard_size": 32},
     teacher_steps=20, student_steps=8, calibration_steps=4, calibration_images=32, figure_images=3,
+    reliability_images=16,
 )

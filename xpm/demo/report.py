@@ -41,8 +41,31 @@ def _quality_table(summary: dict[str, dict]) -> list[str]:
     return lines
 
 
+def _reliability_table(summary: dict[str, dict]) -> list[str]:
+    def alpha(row, status):
+        value = row[f"{status}_median_alpha"]
+        return f"{row[f'{status}_labels']} / {value:.3g}" if value is not None else f"{row[f'{status}_labels']} / -"
+
+    lines = ["| nouns of | correct: labels / median alpha | misplaced | absent object | AUC (correct above the rest) |",
+             "|---|---:|---:|---:|---:|"]
+    for group in ("base", "target", "caption_only", "unmapped", "all"):
+        if group in summary:
+            row = summary[group]
+            auc = f"{row['auc']:.2f}" if row["auc"] is not None else "-"
+            lines.append(f"| {group} | {alpha(row, 'correct')} | {alpha(row, 'misplaced')} | {alpha(row, 'absent')} | {auc} |")
+    return lines
+
+
+def _eta_line(eta: dict | None) -> str:
+    if eta is None:
+        return ("alpha (Eq. 7) is scaled per batch so that a batch's alphas average 1 (`alpha_scale: batch-mean`): "
+                "only a pseudo label's noise relative to the others of its batch counts, so there is no eta to calibrate.")
+    return (f"eta = {eta['eta']:.6g}: the smallest per-image average noise a calibration student predicts over "
+            f"{eta['images']} captioned images (median {eta['median_noise']:.4g}, largest {eta['max_noise']:.4g}).")
+
+
 def write_report(out: Path, *, header: list[str], results: dict[str, dict], claims: list[Claim], quality: dict,
-                 eta: dict, version: Path, timings: dict[str, float], figures: dict[str, str]) -> Path:
+                 reliability: dict, eta: dict | None, version: Path, timings: dict[str, float], figures: dict[str, str]) -> Path:
     lines = [
         "# xpm demo report",
         "",
@@ -75,13 +98,20 @@ def write_report(out: Path, *, header: list[str], results: dict[str, dict], clai
         "",
         "## Noise levels and reliability (Figure 3 style)",
         "",
-        f"eta = {eta['eta']:.6g}: the smallest per-image average noise a calibration student predicts over "
-        f"{eta['images']} captioned images (median {eta['median_noise']:.4g}, largest {eta['max_noise']:.4g}).",
+        _eta_line(eta),
         "",
         "Each captioned image with its pseudo masks, then per caption noun the student's g_Noise over the noun's "
         "region (black to red to yellow, scaled to the sheet's noisiest pixel) with its mean and alpha.",
         "",
         f"![noise sheet]({figures['noise_sheet']})",
+        "",
+        "Does alpha tell right pseudo labels from wrong ones? The robust student's alpha of each pseudo label "
+        f"(first {reliability['images']} captioned images), by what the label is against the synthetic truth: "
+        "correct (box IoU >= 0.5 with an object of the noun's class), misplaced (such an object is there, the box "
+        "is not on it) or absent (the caption named an object the image does not hold). Noise weighting can only "
+        "pay where the AUC is well above 0.5.",
+        "",
+        *_reliability_table(reliability["summary"]),
         "",
         "## Stage times (s)",
         "",

@@ -83,7 +83,16 @@ def pseudo_label_stage(config: DemoConfig, world: Path, teacher: Path, root: Pat
     return Path(run.version_dir), False
 
 
-def student_config(config: DemoConfig, sizes: DemoSizes, world: Path, teacher: Path, version: Path, *, losses: str, eta: float):
+def robust_alpha_scale() -> str:
+    """How the packaged robust student scales alpha: the demo calibrates eta only for "eta"."""
+    from trainers.student.config import StudentConfig
+
+    placeholders = {name: "-" for name in ("data", "base_gt", "base_images", "split", "init")}
+    return _packaged_config(StudentConfig, STUDENT_CONFIG, placeholders).alpha_scale
+
+
+def student_config(config: DemoConfig, sizes: DemoSizes, world: Path, teacher: Path, version: Path, *, losses: str,
+                   eta: float | None = None):
     from trainers.student.config import StudentConfig
 
     overrides = {
@@ -93,7 +102,7 @@ def student_config(config: DemoConfig, sizes: DemoSizes, world: Path, teacher: P
         "split": str(world / "split.json"),
         "init": str(teacher),
         "losses": losses,
-        "eta": eta,
+        **({"eta": eta} if eta is not None else {}),
         "engine": {"device": config.device, "seed": config.seed},
         "optim": {"max_steps": sizes.student_steps} if sizes.student_steps else {},
     }

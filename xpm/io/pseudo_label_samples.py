@@ -12,10 +12,10 @@ import numpy as np
 import torch
 from PIL import Image
 
+from schemas.captioned_shard import IMAGE_EXTENSIONS
 from schemas.pseudo_label import PseudoLabels
+from xpm.io.images import rgb_tensor
 from xpm.masks import decode_rle
-
-IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 
 
 def decode_pseudo_sample(sample: dict, vocab_rows: dict[int, int]) -> tuple[torch.Tensor, dict]:
@@ -36,4 +36,4 @@ def decode_pseudo_sample(sample: dict, vocab_rows: dict[int, int]) -> tuple[torc
         "teacher_scores": torch.tensor([n.score for n in nouns], dtype=torch.float32),
         "key": labels.key,
     }
-    return torch.from_numpy(pixels.copy()).permute(2, 0, 1).float().div_(255), target
+    return rgb_tensor(pixels), target

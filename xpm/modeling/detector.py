@@ -10,7 +10,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead, concat_box_prediction_layers
 from torchvision.models.detection.transform import GeneralizedRCNNTransform, resize_boxes
 
-from xpm.modeling.alignment import align_nouns, binarize_mask
+from xpm.modeling.alignment import ALIGNMENTS, align_nouns, binarize_mask
 from xpm.modeling.box_branch import BoxBranch
 from xpm.modeling.config import ModelConfig
 from xpm.modeling.embedding_head import embedding_scores
@@ -99,10 +99,12 @@ class OpenVocabMaskRCNN(nn.Module):
         embeddings, _ = self.roi_heads.box_branch(features, proposals, image_list.image_sizes)
         return list(embeddings.split([len(p) for p in proposals])), objectness
 
-    def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+    def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor],
+              alignment: str = "eq2") -> list[dict[str, torch.Tensor]]:
         """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.
 
-        Per noun: ``region`` (the proposal chosen by Eq. 2 over all of the image's proposals),
+        Per noun: ``region`` (the proposal chosen by Eq. 2 over all of the image's proposals;
+        ``alignment`` is one of ``alignment.ALIGNMENTS``),
         ``logit`` (its score v_o^T h_Emb(f_{b_o})), ``score`` (its softmax probability over
         [background, the caption's nouns]), ``box`` (that proposal refined by the class-agnostic
         box regression, input-image xyxy: the box the mask head segments), ``mask_logits``
@@ -110,14 +112,20 @@ class OpenVocabMaskRCNN(nn.Module):
         """
         if len(images) != len(noun_embeddings):
             raise ValueError(f"{len(images)} images but {len(noun_embeddings)} noun-embedding matrices.")
-        image_list, features, proposals, _, _, original_sizes = self.encode(images)
+        if alignment not in ALIGNMENTS:
+            raise ValueError(f"alignment={alignment!r}: one of {', '.join(ALIGNMENTS)}.")
+        original_sizes = [tuple(image.shape[-2:]) for image in images]
+        image_list, _ = self.transform(images)
+        features = self.backbone(image_list.tensors)
+        proposals, objectness = self.scored_proposals(image_list, features)
         sizes = image_list.image_sizes
         region_embeddings, deltas = self.roi_heads.box_branch(features, proposals, sizes)
         refined = self.roi_heads.decode(deltas, proposals, sizes)
         chosen = []
-        for embeddings, boxes, nouns in zip(region_embeddings.split([len(p) for p in proposals]), refined, noun_embeddings):
+        for embeddings, boxes, nouns, prior in zip(region_embeddings.split([len(p) for p in proposals]), refined,
+                                                   noun_embeddings, objectness):
             nouns = nouns.to(embeddings.device, embeddings.dtype)
-            region, logit = align_nouns(embeddings, nouns)
+            region, logit = align_nouns(embeddings, nouns, prior if alignment == "eq2+objectness" else None)
             probabilities = F.softmax(embedding_scores(embeddings[region], nouns), dim=-1)
             score = probabilities[torch.arange(len(region)), torch.arange(len(region)) + 1]
             chosen.append({"region": region, "logit": logit, "score": score, "box": boxes[region]})

@@ -24,7 +24,7 @@ class CaptionLossSettings:
     # noise: alpha of Eq. 7; none: every pseudo label weighs 1; class-score: the teacher's score.
     reliability: str = "noise"
     eta: float = 0.01
-    alpha_scale: str = "eta"
+    alpha_scale: str = "batch-mean"
     alpha_cap: float = 10.0
     mask_samples: int = 8
 

@@ -51,8 +51,12 @@ def test_quick_demo_runs_every_stage_and_resumes(tmp_path, capsys):
     results = json.loads((out / "results.json").read_text())
     assert set(results["table2"]) == {"teacher", "student"}
     assert results["claims"][0]["name"].startswith("(1)")
-    assert results["eta"]["eta"] > 0 and results["device"] == "cpu"
+    assert results["eta"] is None and results["device"] == "cpu"
+    assert "no eta to calibrate" in report and not (out / "students" / "calibration").exists()
     assert {"base", "target", "all"} <= set(results["pseudo_labels"])
+    reliability = results["reliability"]["summary"]["all"]
+    labelled = sum(reliability[f"{status}_labels"] for status in ("correct", "misplaced", "absent"))
+    assert labelled > 0 and "Does alpha tell right pseudo labels from wrong ones?" in report
     for svg in ("per_class_ap50.svg", "pseudo_label_quality.svg"):
         assert ElementTree.parse(out / svg).getroot().tag.endswith("svg")
     with Image.open(out / "noise_sheet.png") as sheet:
@@ -66,3 +70,18 @@ def test_quick_demo_runs_every_stage_and_resumes(tmp_path, capsys):
     assert "teacher: " in second and second.count("(reused)") >= 4
     assert not (out / "datasets" / "world" / "v2").exists()
     assert (out / "students" / "gt+x+m+alpha" / "eval.json").stat().st_mtime_ns == evaluated
+
+
+def test_eta_is_calibrated_once_for_a_student_with_a_constant_eta(tiny_world, tiny_teacher, tiny_version, tmp_path):
+    from dataclasses import replace
+
+    from xpm.demo import stages
+    from xpm.demo.config import QUICK, DemoConfig
+
+    assert stages.robust_alpha_scale() == "batch-mean"
+    sizes, config = replace(QUICK, calibration_images=6), DemoConfig(device="cpu")
+    first = stages.calibrate_eta_stage(config, sizes, tiny_world, tiny_teacher, tiny_version, tmp_path / "calibration")
+    assert first["eta"] > 0 and first["images"] > 0
+    assert stages.calibrate_eta_stage(config, sizes, tiny_world, tiny_teacher, tiny_version, tmp_path / "calibration") == first
+    student = stages.student_config(config, sizes, tiny_world, tiny_teacher, tiny_version, losses="gt+x+m+alpha", eta=first["eta"])
+    assert student.eta == first["eta"]

@@ -110,6 +110,20 @@ def test_align_picks_one_region_per_noun_and_binarizes_its_mask(detector):
         assert xs.min() >= box[0].floor() and xs.max() <= box[2].ceil() and ys.min() >= box[1].floor() and ys.max() <= box[3].ceil()
 
 
+def test_align_with_objectness_picks_among_the_same_proposals(detector):
+    detector.eval()
+    images, nouns = [torch.rand(3, 64, 64)], [F.normalize(torch.randn(3, DIM), dim=1)]
+    with torch.inference_mode():
+        plain = detector.align(images, nouns)[0]
+        weighted = detector.align(images, nouns, "eq2+objectness")[0]
+        embeddings, objectness = detector.proposal_embeddings(images)
+    scores = nouns[0] @ embeddings[0].T
+    assert weighted["region"].tolist() == (scores + objectness[0].clamp_min(1e-6).log()).argmax(dim=1).tolist()
+    assert plain["region"].tolist() == scores.argmax(dim=1).tolist()
+    with pytest.raises(ValueError, match="alignment"):
+        detector.align(images, nouns, "softmax")
+
+
 def test_mask_rois_per_image_caps_the_mask_heads_training_regions(detector):
     seen = []
     detector.roi_heads.mask_branch.register_forward_hook(lambda module, args, output: seen.append(output.shape[0]))
