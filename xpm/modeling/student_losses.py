@@ -41,10 +41,11 @@ def noisy_mask_loss(
     return -averaged.mean()
 
 
-# How eta is chosen: "eta", the paper's constant; "batch-mean", per batch such that the batch's
-# alphas average 1, which keeps only the relative reliability. g_Noise's overall level falls
-# as it trains (measured in the demo: mean 0.05 at the start, 0.0005-0.001 after 300 steps), so
-# a constant eta scales L_X^alpha from about 0.02x to 2-4x of plain L_X within one run.
+# How eta is chosen: "eta", the paper's constant; "batch-mean" (the trainers' default), per batch
+# such that the batch's alphas average 1, which keeps only the relative reliability. g_Noise's
+# overall level falls as it trains (measured in the demo: mean 0.05 at the start, 0.0005-0.001
+# after 300 steps), so a constant eta scales L_X^alpha from about 0.02x to 2-4x of plain L_X
+# within one run: a loss schedule, not a re-weighting.
 ALPHA_SCALES = ("eta", "batch-mean")
 
 
