@@ -14,7 +14,7 @@ from pathlib import Path
 HELP = "run the whole product on the synthetic world and write OUT/report.md"
 ABLATION_HELP = (
     "also train the Figure 6 students gt+x and gt+x+m and the oracle, and check all three claims "
-    "(about 40 minutes on 2 CPU cores instead of about 21; minutes on a GPU)"
+    "(measured: 46 minutes on 2 CPU cores instead of about 24; under 9 on one GPU)"
 )
 
 
