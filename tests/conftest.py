@@ -105,7 +105,6 @@ def truth_from_pseudo_labels():
     from xpm.io.captioned_shards import read_captioned_shard
 
     def _truth_from_pseudo_labels(version, path, rename=lambda word: word):
-        """Ground truth whose instances are the version's own pseudo labels (class = the noun)."""
         images, annotations, names = [], [], {}
         for shard in version.manifest["shards"]:
             for key, parts in read_captioned_shard(version.shard_path(shard["name"])):

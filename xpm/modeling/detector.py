@@ -89,13 +89,17 @@ class OpenVocabMaskRCNN(nn.Module):
             rpn.training = training
         return boxes, [score.detach() for score in scores]
 
+    def _inference_proposals(self, images: list[torch.Tensor]):
+        """Images -> (resized batch, FPN features, the RPN's inference proposals, their objectness)."""
+        image_list, _ = self.transform(images)
+        features = self.backbone(image_list.tensors)
+        return (image_list, features, *self.scored_proposals(image_list, features))
+
     def proposal_embeddings(self, images: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """h_Emb of every proposal the RPN makes at inference (the regions Eq. 2 chooses from),
         per image ``[R_i, D]``, and their objectness ``[R_i]``; differentiable in h_Emb, and
         usable while training on unannotated images."""
-        image_list, _ = self.transform(images)
-        features = self.backbone(image_list.tensors)
-        proposals, objectness = self.scored_proposals(image_list, features)
+        image_list, features, proposals, objectness = self._inference_proposals(images)
         embeddings, _ = self.roi_heads.box_branch(features, proposals, image_list.image_sizes)
         return list(embeddings.split([len(p) for p in proposals])), objectness
 
@@ -115,9 +119,7 @@ class OpenVocabMaskRCNN(nn.Module):
         if alignment not in ALIGNMENTS:
             raise ValueError(f"alignment={alignment!r}: one of {', '.join(ALIGNMENTS)}.")
         original_sizes = [tuple(image.shape[-2:]) for image in images]
-        image_list, _ = self.transform(images)
-        features = self.backbone(image_list.tensors)
-        proposals, objectness = self.scored_proposals(image_list, features)
+        image_list, features, proposals, objectness = self._inference_proposals(images)
         sizes = image_list.image_sizes
         region_embeddings, deltas = self.roi_heads.box_branch(features, proposals, sizes)
         refined = self.roi_heads.decode(deltas, proposals, sizes)
