@@ -8,11 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from PIL import Image
-
 from pipeline.read.captioned_sources import SourceRow
-from schemas.captioned_shard import sample_key
-from xpm.io.captioned_shards import CaptionedSample, FailedSample, write_captioned_shard
 
 HELP = "shard captioned images (Conceptual Captions TSV + image folder, or COCO captions) into webdataset shards"
 
@@ -27,6 +23,12 @@ class ShardSummary:
 def write_shards(rows: Iterable[SourceRow], out_dir: Path, shard_size: int) -> ShardSummary:
     """Rows in order, ``shard_size`` per shard; keys are (shard, index) so re-sharding the same
     rows gives the same keys. A row without its image is kept in the parquet as failed."""
+    # Here, not at the top: the ``xpm`` parser imports this module for its source arguments.
+    from PIL import Image
+
+    from schemas.captioned_shard import sample_key
+    from xpm.io.captioned_shards import CaptionedSample, FailedSample, write_captioned_shard
+
     if shard_size < 1:
         raise ValueError(f"shard size {shard_size}: at least 1.")
     shard, samples, failures, total, missing = 0, [], [], 0, 0

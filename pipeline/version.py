@@ -12,6 +12,8 @@ from apache_beam.io.filesystems import FileSystems
 from schemas.dataset_version import MANIFEST_FILE, parse_version_dir_name, version_dir_name
 
 STAGING_PREFIX = ".staging-"
+# The temporaries of pipeline.write.filesystem.atomic_write.
+PARTIAL_PATTERN = ".*.partial"
 
 
 def run_identity(description: dict) -> str:
@@ -30,8 +32,18 @@ def existing_versions(dataset_dir: str) -> list[int]:
     return sorted(n for n in numbers if n is not None)
 
 
+def discard_partial_writes(staging: str) -> None:
+    """Delete the hidden temporaries of writes a killed run left half done: they are no part of
+    the version, and a resumed run rewrote what they were meant to become."""
+    patterns = [FileSystems.join(staging, PARTIAL_PATTERN), FileSystems.join(staging, "*", PARTIAL_PATTERN)]
+    leftovers = [m.path for r in FileSystems.match(patterns) for m in r.metadata_list]
+    if leftovers:
+        FileSystems.delete(leftovers)
+
+
 def commit_version(staging: str, dataset_dir: str) -> str:
     """Rename the finished staging folder to the next ``vN``; returns its path."""
+    discard_partial_writes(staging)
     number = max(existing_versions(dataset_dir), default=0) + 1
     while FileSystems.exists(FileSystems.join(dataset_dir, version_dir_name(number))):
         number += 1

@@ -30,13 +30,11 @@ def main(argv=None) -> dict:
 
     import torch
 
-    from schemas.split import read_split
     from trainers.data.batch_order import BatchOrder
-    from trainers.data.coco_instances import CocoInstances
     from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
     from trainers.engine.batch import collate, to_device
     from trainers.student.config import StudentConfig
-    from trainers.student.train import caption_settings
+    from trainers.student.train import base_instances, caption_settings
     from xpm.config import load_config
     from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
     from xpm.modeling.student import RobustStudent
@@ -45,8 +43,9 @@ def main(argv=None) -> dict:
                                                       "split": args.split, "init": args.init})
     device = torch.device("cpu")
     data = open_version_data(config.data)
-    base = CocoInstances(config.base_gt, config.base_images, read_split(config.split).base)
-    student = RobustStudent(detector_from_checkpoint(read_checkpoint(config.init), device)).train()
+    teacher = read_checkpoint(config.init)
+    base = base_instances(config, teacher)
+    student = RobustStudent(detector_from_checkpoint(teacher, device)).train()
     optimizer = torch.optim.AdamW(student.parameters(), lr=1e-5)
     vocabulary, settings = data.vocabulary.embeddings, caption_settings(config)
 

@@ -1,11 +1,13 @@
-"""The ``xpm`` command. Each subcommand lives in the package that owns the job and is imported
-only when named, so ``xpm --help`` stays fast and the packages stay apart; this dispatcher is
-the one module that knows them all."""
+"""The ``xpm`` command. Each subcommand lives in the package that owns the job; its ``cli``
+module (help text and arguments) must import nothing heavy, because building the parser imports
+them all: torch, Beam and the like load inside ``run`` only, so ``xpm --help`` stays fast and
+the packages stay apart. This dispatcher is the one module that knows them all."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from schemas.split import SplitError
@@ -34,6 +36,24 @@ COMMANDS = {
 USER_ERRORS = (ConfigError, SplitError, CheckpointError, MissingResourceError, FileNotFoundError)
 
 
+class _DropMessage(logging.Filter):
+    def __init__(self, start: str):
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.start)
+
+
+# Logger -> filter. Importing Beam's BigQuery module without Beam's [gcp] extra (xpm reads and
+# writes no BigQuery) logs that its clients are absent: a WARNING on the root logger, and an INFO
+# that the trainers, which log at INFO, would show. Noise to every command that loads Beam.
+_BEAM_BIGQUERY_NOTICES = {
+    "": _DropMessage("apitools not found, and bigquery client libraries are not available"),
+    "apache_beam.io.gcp.bigquery": _DropMessage("No module named google.cloud.bigquery_storage_v1."),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xpm", description="Open-vocabulary instance segmentation from captioned images (XPM)."
@@ -48,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for logger, notice in _BEAM_BIGQUERY_NOTICES.items():
+        logging.getLogger(logger).addFilter(notice)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # Commands that run Beam pipelines take Beam's own options (--runner, --direct_num_workers,

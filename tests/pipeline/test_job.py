@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -38,16 +39,16 @@ def first_run(inputs, tiny_teacher, tmp_path_factory):
 def test_a_version_accounts_for_every_input_sample(first_run, bad_input_shard):
     root, _, run = first_run
     assert run.version_dir.endswith("/tiny/v1")
-    counts = run.manifest["counts"]
-    assert counts["samples"] + counts["rejects"] == counts["samples_read"]
-    rejects = pq.read_table(f"{run.version_dir}/rejects.parquet").to_pylist()
-    bad = {r["key"]: r["reason"] for r in rejects if r["input_shard"] == "00099"}
     _, expected = bad_input_shard
-    for key, outcome in expected.items():
-        if outcome != "ok":
-            assert bad.get(key) == outcome, key
     index = pq.read_table(f"{run.version_dir}/index.parquet").to_pylist()
-    assert len(index) == counts["samples"] and counts["samples"] > 0
+    rejects = pq.read_table(f"{run.version_dir}/rejects.parquet").to_pylist()
+    labelled = sorted(row["key"] for row in index if row["input_shard"] == "00099")
+    rejected = {row["key"]: row["reason"] for row in rejects if row["input_shard"] == "00099"}
+    assert labelled == sorted(key for key, outcome in expected.items() if outcome == "ok")
+    assert rejected == {key: outcome for key, outcome in expected.items() if outcome != "ok"}
+    (read,) = [i["samples_read"] for i in run.manifest["lineage"]["inputs"] if i["shard"] == "00099"]
+    assert read == len(expected)
+    assert len(index) == run.manifest["counts"]["samples"] > len(labelled)
 
 
 def test_shards_hold_original_bytes_and_valid_pseudo_labels(first_run, inputs):
@@ -102,21 +103,54 @@ def test_resume_reuses_finished_shards_and_ends_identical(first_run, tmp_path):
     assert resumed.resumed_shards == 1
     assert _shard_hashes(resumed.manifest) == _shard_hashes(run.manifest)
     assert not staging.exists()
+    assert not [p for p in Path(resumed.version_dir).rglob("*") if p.name.endswith(".partial")]
 
 
 def test_sigkill_then_rerun_ends_identical(first_run, tmp_path):
+    from pipeline.job import run_identity_for
+    from pipeline.version import staging_dir
+
     _, config, run = first_run
     root = tmp_path / "killed"
+    # One input shard per Beam pipeline: each pipeline starts the teacher afresh, which leaves
+    # seconds between one shard's record and the next shard's files, time to kill the job there.
+    killed = dataclasses.replace(config, output=str(root), shards_per_pipeline=1)
+    staging = Path(staging_dir(str(root / "tiny"), run_identity_for(killed)))
     command = [sys.executable, "-m", "xpm.cli", "pseudo-label", "--input", config.input, "--teacher", config.teacher,
-               "--output", str(root), "--name", "tiny", "--device", "cpu"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(6)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+               "--output", str(root), "--name", "tiny", "--device", "cpu", "--shards-per-pipeline", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not list(staging.glob("parts/*.json")):
+            assert process.poll() is None, "the job ended before a shard was finished"
+            assert time.monotonic() < deadline, "no shard finished within 300 s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    finished = sorted(path.stem for path in staging.glob("parts/*.json"))
+    assert 0 < len(finished) < len(run.manifest["shards"])
     assert not list(root.glob("tiny/v*")), "the killed run must not have committed a version"
-    again = run_pseudo_label(dataclasses.replace(config, output=str(root)))
-    assert again.version_dir.endswith("/tiny/v1")
-    assert _shard_hashes(again.manifest) == _shard_hashes(run.manifest)
+    staged = {(folder, f"{shard}.{ext}"): (staging / folder / f"{shard}.{ext}").stat()
+              for shard in finished for folder, ext in (("shards", "tar"), ("parts", "json"))}
+
+    again = run_pseudo_label(killed)
+    assert again.version_dir.endswith("/tiny/v1") and again.resumed_shards == len(finished)
+    version, reference = Path(again.version_dir), Path(run.version_dir)
+    for (folder, name), before in staged.items():  # the very files of the killed run, not rewritten
+        after = (version / folder / name).stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), name
+    files = sorted(str(p.relative_to(version)) for p in version.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(reference)) for p in reference.rglob("*") if p.is_file())
+    for name in files:
+        if name != "manifest.json":
+            assert (version / name).read_bytes() == (reference / name).read_bytes(), name
+    # The manifest records the run's config, and the two runs differ in where they write and
+    # in how many shards one pipeline takes; everything else in it must be the same.
+    manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (version, reference)]
+    for manifest in manifests:
+        del manifest["lineage"]["config"]["output"], manifest["lineage"]["config"]["shards_per_pipeline"]
+    assert manifests[0] == manifests[1]
 
 
 def test_dataset_commands_list_show_verify_and_catch_a_flipped_byte(first_run, tmp_path, capsys):

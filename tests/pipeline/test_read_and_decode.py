@@ -4,7 +4,8 @@ import tarfile
 import numpy as np
 from PIL import Image
 
-from pipeline.decode import BadImage, DecodeLimits, decode_image, decode_sample
+from pipeline.decode import decode_sample
+from xpm.io.images import BadImage, DecodeLimits, decode_image
 from pipeline.read.shard_reader import read_shard
 from pipeline.records import DecodedSample, RawSample, Reject
 from xpm.io.captioned_shards import add_tar_member

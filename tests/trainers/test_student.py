@@ -49,15 +49,52 @@ def test_student_resumes_from_its_last_checkpoint(tiny_world, tiny_teacher, tiny
     assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3, 4]
 
 
+# Runs ``xpm ARGS...`` as one torchrun rank and saves the parameters this rank trains (detector
+# and noise head), as they start and as they end, to ``FOLDER/rank<N>.pt``: only rank 0 writes a
+# checkpoint, and whether DDP kept the ranks in step shows only in the weights of the others.
+_SAVE_EACH_RANK = """
+import sys
+
+import torch
+
+import trainers.student.train as student_train
+from xpm.cli import main
+
+folder, start_loop, finish_run = sys.argv[1], student_train.start_loop, student_train.finish_run
+trained = {}
+
+
+def parameters(model):
+    return {name: value.detach().clone() for name, value in model.named_parameters()}
+
+
+def start_loop_remembering_the_model(model, **kwargs):
+    trained.update(model=model, initial=parameters(model))
+    return start_loop(model, **kwargs)
+
+
+def finish_run_saving_this_rank(out, steps, start, info, make_checkpoint):
+    torch.save({"initial": trained["initial"], "final": parameters(trained["model"])}, f"{folder}/rank{info.rank}.pt")
+    return finish_run(out, steps, start, info, make_checkpoint)
+
+
+student_train.start_loop, student_train.finish_run = start_loop_remembering_the_model, finish_run_saving_this_rank
+sys.exit(main(sys.argv[2:]))
+"""
+
+
 def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, tiny_version, tmp_path):
     import json
     import subprocess
     import sys
 
     config = _config(tiny_world, tiny_teacher, tiny_version)
+    script = tmp_path / "save_each_rank.py"
+    script.write_text(_SAVE_EACH_RANK)
+    out = tmp_path / "out"
     command = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
-        "-m", "xpm.cli", "train-student", "--out", str(tmp_path), "--quiet", "--device", "cpu",
+        str(script), str(tmp_path), "train-student", "--out", str(out), "--quiet", "--device", "cpu",
         "--data", config.data, "--base-gt", config.base_gt, "--base-images", config.base_images,
         "--split", config.split, "--init", config.init, "--max-steps", "3",
         "--set", "caption_batch_size=2", "--set", "shuffle_buffer=4", "--set", "optim.batch_size=2",
@@ -66,9 +103,18 @@ def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, 
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads((tmp_path / "distributed.json").read_text())
+    report = json.loads((out / "distributed.json").read_text())
     assert report == {"world_size": 2, "batches_per_rank": [3, 3]}
-    assert [r["step"] for r in read_loss_log(tmp_path / LOSS_LOG_NAME)] == [1, 2, 3]
+    assert [r["step"] for r in read_loss_log(out / LOSS_LOG_NAME)] == [1, 2, 3]
+    # Each rank trained on its own slice of the batches, so only synced gradients leave the
+    # two with the same parameters. (Batch-norm statistics are buffers, which DDP copies from
+    # rank 0 before each forward, so after the last one they differ: left out.)
+    rank0, rank1 = (torch.load(tmp_path / f"rank{rank}.pt", weights_only=True) for rank in (0, 1))
+    final = rank0["final"]
+    assert final.keys() == rank1["final"].keys() and any(name.startswith("noise_head.") for name in final)
+    unequal = [name for name in final if not torch.equal(final[name], rank1["final"][name])]
+    assert not unequal, f"the ranks' parameters differ: {unequal[:5]}"
+    assert any(not torch.equal(final[name], rank0["initial"][name]) for name in final), "training changed no parameter"
 
 
 def test_calibrate_eta_is_the_smallest_per_image_noise(tiny_world, tiny_teacher, tiny_version, tmp_path):

@@ -10,11 +10,10 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from PIL import Image
 from pycocotools.coco import COCO
 
 from xpm.config import ConfigError
-from xpm.io.images import rgb_tensor
+from xpm.io.images import read_rgb, rgb_tensor
 
 
 def load_coco(path: str | Path) -> COCO:
@@ -62,11 +61,6 @@ def check_image_folder(coco: COCO, image_dir: Path, annotation_file: str | Path)
         )
 
 
-def read_rgb(path: Path) -> Image.Image:
-    with Image.open(path) as image:
-        return image.convert("RGB")
-
-
 class CocoInstances(torch.utils.data.Dataset):
     """Images with the boxes and masks of ``class_names``; labels index that list from 1.
 
@@ -93,7 +87,7 @@ class CocoInstances(torch.utils.data.Dataset):
     def __getitem__(self, item: tuple[int, bool]) -> tuple[torch.Tensor, dict]:
         index, flip = item
         info = self.coco.imgs[self.image_ids[index]]
-        image = np.asarray(read_rgb(self.image_dir / info["file_name"]))
+        image = read_rgb(self.image_dir / info["file_name"])
         height, width = image.shape[:2]
         boxes, labels, masks = [], [], []
         for annotation in self.coco.imgToAnns.get(info["id"], []):

@@ -11,8 +11,7 @@ import torch
 from PIL import Image
 from pycocotools import mask as coco_mask
 
-from trainers.data.coco_instances import read_rgb
-from xpm.io.images import rgb_tensor
+from xpm.io.images import read_rgb, rgb_tensor
 from xpm.modeling.detector import OpenVocabMaskRCNN
 
 # A decoded image: a ``[3, H, W]`` float tensor in [0, 1], or ``H x W x 3`` uint8 RGB as an

@@ -5,14 +5,18 @@ noise level over captioned images, as estimated by a student trained on a subset
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 HELP = "set Eq. 7's eta: the smallest per-image average noise a trained student predicts on captioned images"
 
 
 def image_noise_levels(student, batches, device: torch.device) -> list[float]:
     """Per captioned image: the mean over its pseudo regions of g_Noise's mean variance."""
+    import torch
+
     from trainers.engine.batch import to_device
 
     levels = []

@@ -25,11 +25,14 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import logging
 
+    # Before the imports: one of them loads Beam, whose import-time log call would otherwise
+    # configure the root logger first (WARNING level), turning this call into a no-op.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
     from trainers.student.config import StudentConfig
     from trainers.student.train import train_student
     from xpm.config import load_config, merge_overrides, parse_set_options
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     overrides = merge_overrides(
         {
             "data": args.data, "base_gt": args.base_gt, "base_images": args.base_images, "split": args.split,

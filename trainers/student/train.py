@@ -36,6 +36,13 @@ def caption_settings(config: StudentConfig) -> CaptionLossSettings:
     )
 
 
+def base_instances(config: StudentConfig, teacher: DetectorCheckpoint) -> CocoInstances:
+    """The base images with labels that index the teacher's classifier rows: the split file only
+    says which classes are base, and may list them in any order."""
+    require_base_classes(teacher, read_split(config.split).base, config.init, config.split)
+    return CocoInstances(config.base_gt, config.base_images, teacher.gt_classes)
+
+
 def train_student(config: StudentConfig, out: str | Path, *, progress: bool = True) -> TrainingRun:
     out = Path(out)
     finished, last = open_run(out, config, CONFIG_NAME)
@@ -43,7 +50,6 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
         return finished
 
     info, device = init_distributed(resolve_device(config.engine.device))
-    split = read_split(config.split)
     teacher = read_checkpoint(config.init)
     data = open_version_data(config.data)
     if data.vocabulary.text_model["hash"] != teacher.text_model.hash:
@@ -52,8 +58,7 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
             f"({data.vocabulary.text_model['hash'][:12]}), the teacher {config.init} with {teacher.text_model.id} "
             f"({teacher.text_model.hash[:12]}); pseudo-label with this teacher."
         )
-    require_base_classes(teacher, split.base, config.init, config.split)
-    base = CocoInstances(config.base_gt, config.base_images, split.base)
+    base = base_instances(config, teacher)
 
     torch.manual_seed(config.engine.seed)
     detector = detector_from_checkpoint(last or teacher, device)

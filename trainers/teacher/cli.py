@@ -23,11 +23,14 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import logging
 
+    # Before the imports: one of them loads Beam, whose import-time log call would otherwise
+    # configure the root logger first (WARNING level), turning this call into a no-op.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
     from trainers.teacher.config import TeacherConfig
     from trainers.teacher.train import train_teacher
     from xpm.config import load_config, merge_overrides, parse_set_options
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     overrides = merge_overrides(
         {
             "train_gt": args.train_gt,

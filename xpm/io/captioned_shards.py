@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -46,7 +46,6 @@ class CaptionedSample:
     width: int
     height: int
     url: str
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -88,7 +87,7 @@ def write_captioned_shard(directory: Path, shard: int, samples: list[CaptionedSa
                 rows.append(row)
                 add_tar_member(tar, f"{sample.key}.{IMAGE_EXT}", sample.image)
                 add_tar_member(tar, f"{sample.key}.{CAPTION_EXT}", sample.caption.encode("utf-8"))
-                meta = json.dumps({**row, **sample.extra}, sort_keys=True).encode("utf-8")
+                meta = json.dumps(row, sort_keys=True).encode("utf-8")
                 add_tar_member(tar, f"{sample.key}.{META_EXT}", meta)
         parquet_path = directory / f"{shard_name(shard)}.parquet"
         with atomic_output(parquet_path) as parquet_stream:

@@ -1,20 +1,18 @@
-"""One sample of a dataset version's shards, decoded as the student trains on it: the image with
-PIL, the pseudo labels with the schema's JSON reader, masks from RLE. The student's loader and
+"""One sample of a dataset version's shards, decoded as the student trains on it: the image as the
+teacher saw it (``xpm.io.images.decode_image``), the pseudo labels with the schema's JSON reader, masks from RLE. The student's loader and
 the pictures of a version (``xpm dataset show --samples``, the report's gallery) both use it, so
 what is shown is what training sees."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import torch
-from PIL import Image
 
 from schemas.captioned_shard import IMAGE_EXTENSIONS
 from schemas.pseudo_label import PseudoLabels
-from xpm.io.images import rgb_tensor
+from xpm.io.images import BadImage, decode_image, rgb_tensor
 from xpm.masks import decode_rle
 
 
@@ -24,8 +22,9 @@ def decode_pseudo_sample(sample: dict, vocab_rows: dict[int, int]) -> tuple[torc
     image_ext = next((ext for ext in IMAGE_EXTENSIONS if ext in sample), None)
     if image_ext is None or "json" not in sample:
         raise ValueError(f"sample {sample.get('__key__')!r} lacks an image or its pseudo labels.")
-    with Image.open(io.BytesIO(sample[image_ext])) as image:
-        pixels = np.asarray(image.convert("RGB"))
+    pixels = decode_image(sample[image_ext])
+    if isinstance(pixels, BadImage):
+        raise ValueError(f"sample {sample.get('__key__')!r}: its image cannot be decoded ({pixels.reason} {pixels.detail}).")
     labels = PseudoLabels.from_json(json.loads(sample["json"]))
     nouns = labels.nouns
     target = {

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from pipeline.decode import BadImage, DecodeLimits, decode_image
+from xpm.io.images import BadImage, DecodeLimits, decode_image
 
 # The pipeline's reject codes, as a user reading one line about their own file would put them.
 _REASONS = {

@@ -29,8 +29,9 @@ class CocoInstancesWriter:
             "annotations": [],
         }
 
-    def add(self, image_id: int, file_name: str, width: int, height: int, instances) -> None:
-        self._data["images"].append({"id": image_id, "file_name": file_name, "width": width, "height": height})
+    def add(self, image_id: int, file_name: str, width: int, height: int, instances, **image_fields) -> None:
+        """``image_fields`` travel in the image's entry (COCO readers ignore unknown keys)."""
+        self._data["images"].append({"id": image_id, "file_name": file_name, "width": width, "height": height, **image_fields})
         for instance in instances:
             if instance.cls.name not in self._keep:
                 continue

@@ -7,8 +7,10 @@ Layout of ``OUT_DIR``::
     train/images/*.jpg             base-GT training images (target objects appear, unannotated)
     train/instances_base.json      COCO instances of the base classes only
     captioned/NNNNN.tar|.parquet|_stats.json   img2dataset webdataset shards (image + caption)
-    captioned/instances_all.json   the synthetic truth of the captioned images (for measuring
-                                   pseudo labels only; never used for training)
+    captioned/instances_all.json   the synthetic truth of the captioned images: every instance,
+                                   and per image the classes its caption names that are shown
+                                   (caption_named) and not shown (caption_absent_named). For
+                                   measuring pseudo labels only: the shards carry none of it.
     val/images/*.jpg, val/instances.json       validation GT of base and target classes
 
 The directory appears only when complete (it is built as ``OUT_DIR.partial`` and renamed).
@@ -131,7 +133,8 @@ def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int
                 omit_rate=config.omit_rate, noise_rate=config.caption_noise,
             )
             key = sample_key(shard, index - shard * config.shard_size, config.shard_size)
-            truth.add(index + 1, key, config.image_size, config.image_size, scene.instances)
+            truth.add(index + 1, key, config.image_size, config.image_size, scene.instances,
+                      caption_named=caption.named, caption_absent_named=caption.absent_named)
             samples.append(
                 CaptionedSample(
                     key=key,
@@ -140,14 +143,6 @@ def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int
                     width=config.image_size,
                     height=config.image_size,
                     url=f"synth://seed-{config.seed}/{key}.jpg",
-                    extra={
-                        "xpm_synth": {
-                            "image_id": index + 1,
-                            "objects": sorted({i.cls.name for i in scene.instances}),
-                            "named": caption.named,
-                            "absent_named": caption.absent_named,
-                        }
-                    },
                 )
             )
             tick()

@@ -21,6 +21,10 @@ def test_claims_follow_the_numbers():
     assert [claim.holds for claim in fails] == [False, False, False]
     assert "(-3.0)" in fails[0].evidence and "closed 11%" in fails[1].evidence
     assert len(check_claims({"teacher": _result(50, 2), "student": _result(49, 30)})) == 1
+    # Claim (1) is one-sided: the student must not pay for target gains with base AP, and a base
+    # gain is no failure.
+    assert check_claims({"teacher": _result(50, 2), "student": _result(58, 30)})[0].holds
+    assert "base loses <= 2" in holds[0].name
 
 
 def test_oracle_data_has_captioned_truth_of_base_and_target(tiny_world, tmp_path):

@@ -96,6 +96,10 @@ def test_foreign_files_are_refused_as_checkpoints(tmp_path):
 
 def test_align_picks_one_region_per_noun_and_binarizes_its_mask(detector):
     detector.eval()
+    # An untrained mask head may mark no pixel at all; logits well above 0 everywhere make Eq. 4
+    # mark its whole box, so that what it marks outside the box is what is tested.
+    with torch.no_grad():
+        detector.roi_heads.mask_branch.to_logits.bias.fill_(10.0)
     nouns = [F.normalize(torch.randn(2, DIM), dim=1), F.normalize(torch.randn(1, DIM), dim=1)]
     with torch.inference_mode():
         results = detector.align([torch.rand(3, 64, 64), torch.rand(3, 48, 80)], nouns)
@@ -103,11 +107,13 @@ def test_align_picks_one_region_per_noun_and_binarizes_its_mask(detector):
     assert results[1]["mask"].shape == (1, 48, 80) and results[1]["mask"].dtype == torch.bool
     assert results[0]["mask_logits"].shape == (2, 28, 28)
     assert ((results[0]["score"] > 0) & (results[0]["score"] < 1)).all()
-    box = results[1]["box"][0]
-    assert 0 <= box[0] <= box[2] <= 80 and 0 <= box[1] <= box[3] <= 48
-    ys, xs = torch.nonzero(results[1]["mask"][0], as_tuple=True)
-    if len(xs):  # Eq. 4 never marks pixels outside the aligned box
-        assert xs.min() >= box[0].floor() and xs.max() <= box[2].ceil() and ys.min() >= box[1].floor() and ys.max() <= box[3].ceil()
+    for result, (height, width) in zip(results, [(64, 64), (48, 80)]):
+        for box, mask in zip(result["box"], result["mask"]):
+            assert 0 <= box[0] <= box[2] <= width and 0 <= box[1] <= box[3] <= height
+            ys, xs = torch.nonzero(mask, as_tuple=True)
+            assert len(xs) > 0
+            assert xs.min() >= box[0].floor() and xs.max() <= box[2].ceil()
+            assert ys.min() >= box[1].floor() and ys.max() <= box[3].ceil()
 
 
 def test_align_with_objectness_picks_among_the_same_proposals(detector):

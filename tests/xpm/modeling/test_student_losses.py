@@ -13,6 +13,34 @@ def test_eq6_with_zero_noise_is_plain_bce():
     torch.testing.assert_close(noisy_mask_loss(logits, torch.zeros(3, 28, 28), masks, samples=4), expected)
 
 
+def test_eq6_on_a_soft_target_is_the_expected_soft_likelihood_under_the_noise():
+    # Boundary pixels of a resampled pseudo mask are fractional; the loss must be
+    # -log E_eps[s(z + eps)^t s(-(z + eps))^(1 - t)], computed here by quadrature over eps.
+    logit, variance, target = 0.3, 2.0, 0.75
+    eps = torch.linspace(-12, 12, 200_001, dtype=torch.float64) * variance**0.5
+    density = torch.exp(-eps**2 / (2 * variance))
+    z = logit + eps
+    likelihood = torch.exp(target * F.logsigmoid(z) + (1 - target) * F.logsigmoid(-z))
+    expected = -torch.log((likelihood * density).sum() / density.sum())
+    torch.manual_seed(0)
+    loss = noisy_mask_loss(torch.full((1, 1, 1), logit, dtype=torch.float64), torch.full((1, 1, 1), variance, dtype=torch.float64),
+                           torch.full((1, 1, 1), target, dtype=torch.float64), samples=400_000)
+    assert loss.item() == pytest.approx(expected.item(), abs=2e-3)
+
+
+def test_eq6_pulls_a_half_target_towards_an_undecided_logit():
+    logits = torch.tensor([[[2.0, -1.0]]], requires_grad=True)
+    variance = torch.full((1, 1, 2), 0.3, requires_grad=True)
+    torch.manual_seed(0)
+    noisy_mask_loss(logits, variance, torch.full((1, 1, 2), 0.5), samples=64).backward()
+    assert logits.grad[0, 0, 0] > 0.1 and logits.grad[0, 0, 1] < -0.05
+    assert variance.grad.abs().min() > 0
+    # Without noise, the gradient of a soft target is BCE's: (s(z) - t) / pixels.
+    plain = torch.tensor([[[2.0, -1.0]]], requires_grad=True)
+    noisy_mask_loss(plain, torch.zeros(1, 1, 2), torch.full((1, 1, 2), 0.5)).backward()
+    torch.testing.assert_close(plain.grad, (torch.sigmoid(plain.detach()) - 0.5) / 2)
+
+
 def test_eq6_gradient_reaches_the_noise_head():
     torch.manual_seed(0)
     head = NoiseHead(8)

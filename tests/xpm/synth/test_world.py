@@ -105,7 +105,13 @@ def test_captioned_layout_matches_img2dataset(world):
     assert meta["key"] == key and meta["caption"] == parts["txt"].decode()
     assert meta["sha256"] == hashlib.sha256(parts["jpg"]).hexdigest()
     assert Image.open(io.BytesIO(parts["jpg"])).size == (TINY.image_size, TINY.image_size)
-    assert set(meta["xpm_synth"]["named"]) <= set(meta["xpm_synth"]["objects"])
+    assert set(meta) == {"key", "url", "caption", "status", "error_message", "width", "height", "original_width",
+                         "original_height", "sha256"}, "the shards carry the synthetic truth"
+    truth = json.loads((captioned / "instances_all.json").read_text())
+    image = next(i for i in truth["images"] if i["file_name"] == key)
+    shown = {truth_category["name"] for truth_category in truth["categories"]
+             if any(a["image_id"] == image["id"] and a["category_id"] == truth_category["id"] for a in truth["annotations"])}
+    assert set(image["caption_named"]) <= shown and not set(image["caption_absent_named"]) & shown
 
 
 def test_same_seed_same_bytes(world, tmp_path):
@@ -126,8 +132,11 @@ def test_rerun_is_reused_and_nothing_is_overwritten(world):
 def test_caption_noise_names_absent_objects(tmp_path):
     noisy = SynthConfig(train_images=0, val_images=0, caption_images=40, shard_size=40, image_size=48, caption_noise=1.0)
     out = synthesize(noisy, tmp_path / "noisy").out_dir
-    metas = [json.loads(p["json"])["xpm_synth"] for _, p in read_captioned_shard(out / "captioned" / "00000.tar")]
-    assert all(m["absent_named"] and not set(m["absent_named"]) & set(m["objects"]) for m in metas)
+    truth = json.loads((out / "captioned" / "instances_all.json").read_text())
+    names = {c["id"]: c["name"] for c in truth["categories"]}
+    for image in truth["images"]:
+        shown = {names[a["category_id"]] for a in truth["annotations"] if a["image_id"] == image["id"]}
+        assert image["caption_absent_named"] and not set(image["caption_absent_named"]) & shown
 
 
 def test_bad_split_and_config_are_named(tmp_path):
