@@ -17,8 +17,8 @@ class PseudoLabelConfig:
     max_batch_size: int = 8
     max_pixels: int = 40_000_000
     min_side: int = 16
-    # How a caption noun picks the teacher's region: "eq2" (the paper's Eq. 2) or
-    # "eq2+objectness" (see xpm/modeling/alignment.py).
+    # How a caption noun picks the teacher's region: "eq2" (the paper's Eq. 2) or Eq. 2 with
+    # parts (xpm/modeling/alignment.py).
     alignment: str = "eq2"
     # Input shards per Beam pipeline run (0: all in one). Local runners hold everything before
     # the per-shard grouping in memory, so the local default runs a few shards at a time and
@@ -31,10 +31,12 @@ class PseudoLabelConfig:
                 raise ValueError(f"pseudo-label config: {field_name} is required (--{field_name}).")
         if not self.name.replace("-", "").replace("_", "").isalnum():
             raise ValueError(f"pseudo-label config: name {self.name!r}: letters, digits, '-' and '_' only.")
-        from xpm.modeling.alignment import ALIGNMENTS
+        from xpm.modeling.alignment import parse_alignment
 
-        if self.alignment not in ALIGNMENTS:
-            raise ValueError(f"pseudo-label config: alignment={self.alignment!r}: one of {', '.join(ALIGNMENTS)} (--alignment).")
+        try:
+            parse_alignment(self.alignment)
+        except ValueError as error:
+            raise ValueError(f"pseudo-label config: alignment={self.alignment!r} (--alignment): {error}") from None
         if self.shards_per_pipeline < 0:
             raise ValueError(f"pseudo-label config: shards_per_pipeline={self.shards_per_pipeline}: 0 (all) or more.")
         if not 1 <= self.min_batch_size <= self.max_batch_size:

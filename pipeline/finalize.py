@@ -55,6 +55,7 @@ def finalize_version(staging: str, shards: list[str], lineage: dict, embed, voca
     index = [row for part in parts for row in part["index"]]
     rejects = [row for part in parts for row in part["rejects"]]
     counts = Counter((noun, synset) for row in index for noun, synset in zip(row["nouns"], row.pop("synsets")))
+    unlabeled = Counter(reason for row in index for reason in row.pop("unlabeled_reasons"))
     words = sorted(counts, key=lambda pair: vocab_ids[pair[0]])
     vectors = embed([word for word, _ in words]) if words else np.zeros((0, 1), np.float32)
     vocab = [
@@ -76,6 +77,7 @@ def finalize_version(staging: str, shards: list[str], lineage: dict, embed, voca
             "rejects": len(rejects),
             "rejects_by_reason": dict(sorted(Counter(f"{r['stage']}/{r['reason']}" for r in rejects).items())),
             "nouns": sum(counts.values()),
+            "unlabeled_by_reason": dict(sorted(unlabeled.items())),
             "vocabulary": len(vocab),
         },
         "lineage": {

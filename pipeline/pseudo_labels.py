@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from pipeline.inference.teacher_handler import AlignedNoun
+from pipeline.inference.teacher_handler import AlignedNoun, UnalignedNoun
 from pipeline.nouns import CaptionNoun, ObjectNounLexicon
-from schemas.pseudo_label import PseudoLabels, PseudoNoun
+from schemas.pseudo_label import PseudoLabels, PseudoNoun, UnlabeledNoun
 from xpm.masks import encode_rle
 
 
@@ -22,7 +22,7 @@ def build_pseudo_labels(
     width: int,
     height: int,
     nouns: Sequence[CaptionNoun],
-    aligned: Sequence[AlignedNoun],
+    aligned: Sequence[AlignedNoun | UnalignedNoun],
     vocab_ids: dict[str, int],
     teacher_sha256: str,
 ) -> PseudoLabels:
@@ -38,6 +38,11 @@ def build_pseudo_labels(
                 word=noun.lemma, synset=noun.synset, vocab_id=vocab_ids[noun.lemma],
                 box_xyxy=result.box_xyxy, score=result.score, logit=result.logit, mask_rle=encode_rle(result.mask),
             )
-            for noun, result in zip(nouns, aligned)
+            for noun, result in zip(nouns, aligned) if isinstance(result, AlignedNoun)
+        ),
+        unlabeled=tuple(
+            UnlabeledNoun(word=noun.lemma, synset=noun.synset, vocab_id=vocab_ids[noun.lemma], reason=result.reason,
+                          logit=result.logit)
+            for noun, result in zip(nouns, aligned) if isinstance(result, UnalignedNoun)
         ),
     )

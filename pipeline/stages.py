@@ -162,7 +162,9 @@ class WriteShard(beam.DoFn):
         index = [
             {"key": s.key, "shard": f"{shard}.tar", "input_shard": shard, "width": s.labels.width,
              "height": s.labels.height, "caption": s.caption, "nouns": [n.word for n in s.labels.nouns],
-             "synsets": [n.synset for n in s.labels.nouns], "image_sha256": hashlib.sha256(s.image_bytes).hexdigest()}
+             "synsets": [n.synset for n in s.labels.nouns], "unlabeled_nouns": [n.word for n in s.labels.unlabeled],
+             "unlabeled_reasons": [n.reason for n in s.labels.unlabeled],
+             "image_sha256": hashlib.sha256(s.image_bytes).hexdigest()}
             for s in sorted(samples, key=lambda s: s.key)
         ]
         record = {

@@ -30,6 +30,8 @@ INDEX_SCHEMA = pa.schema(
         ("height", pa.int32()),
         ("caption", pa.string()),
         ("nouns", pa.list_(pa.string())),
+        # caption nouns the alignment rule gave no label (their reasons are in the shard record)
+        ("unlabeled_nouns", pa.list_(pa.string())),
         ("image_sha256", pa.string()),
     ]
 )

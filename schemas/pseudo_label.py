@@ -4,6 +4,9 @@ Per caption noun o: the teacher's region b_o chosen by Eq. 2 (``box_xyxy`` in im
 refined by the class-agnostic box regression), its Eq. 2 score ``logit`` = v_o^T h_Emb(f_{b_o}),
 ``score`` = its softmax probability over [background, the caption's nouns], and the Eq. 4
 binarized mask as COCO RLE (``mask_rle``). ``vocab_id`` indexes the version's ``vocab.parquet``.
+A caption noun the alignment rule gave no region (``xpm pseudo-label --alignment``) is listed in
+``unlabeled`` with the reason and its best Eq. 2 score, never silently dropped; records without
+the list (written before rules could drop a noun) read as having none.
 """
 
 from __future__ import annotations
@@ -41,12 +44,26 @@ class PseudoNoun:
 
 
 @dataclass(frozen=True)
+class UnlabeledNoun:
+    word: str
+    synset: str
+    vocab_id: int
+    reason: str
+    logit: float
+
+    def to_json(self) -> dict:
+        return {"word": self.word, "synset": self.synset, "vocab_id": self.vocab_id, "reason": self.reason,
+                "logit": round(float(self.logit), 5)}
+
+
+@dataclass(frozen=True)
 class PseudoLabels:
     key: str
     width: int
     height: int
     teacher_sha256: str
     nouns: tuple[PseudoNoun, ...]
+    unlabeled: tuple[UnlabeledNoun, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -57,6 +74,7 @@ class PseudoLabels:
             "height": self.height,
             "teacher_sha256": self.teacher_sha256,
             "nouns": [noun.to_json() for noun in self.nouns],
+            "unlabeled": [noun.to_json() for noun in self.unlabeled],
         }
 
     @classmethod
@@ -74,7 +92,13 @@ class PseudoLabels:
                 )
                 for n in data["nouns"]
             )
-            record = cls(str(data["key"]), int(data["width"]), int(data["height"]), str(data["teacher_sha256"]), nouns)
+            unlabeled = tuple(
+                UnlabeledNoun(word=str(n["word"]), synset=str(n["synset"]), vocab_id=int(n["vocab_id"]),
+                              reason=str(n["reason"]), logit=float(n["logit"]))
+                for n in data.get("unlabeled", [])
+            )
+            record = cls(str(data["key"]), int(data["width"]), int(data["height"]), str(data["teacher_sha256"]), nouns,
+                         unlabeled)
         except (KeyError, TypeError, ValueError) as error:
             raise SchemaError(f"pseudo-label record {data.get('key')!r} is malformed ({type(error).__name__}: {error}).") from None
         for noun in nouns:

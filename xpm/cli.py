@@ -29,6 +29,7 @@ COMMANDS = {
     "shard": "pipeline.shard",
     "pseudo-label": "pipeline.cli",
     "dataset": "pipeline.dataset.cli",
+    "study-alignment": "xpm.study.cli",
     "demo": "xpm.demo.cli",
 }
 

@@ -25,6 +25,8 @@ def summary(version: DatasetVersion, top: int = 20) -> str:
         f"read {counts['samples_read']}; noun mentions {counts['nouns']}; vocabulary {counts['vocabulary']}",
         "  nouns by frequency: " + ", ".join(f"{row['word']} {row['count']}" for row in nouns[:top]),
         "  rejects by reason: " + (", ".join(f"{k} {v}" for k, v in counts["rejects_by_reason"].items()) or "none"),
+        f"  caption nouns left unlabeled by the alignment rule ({lineage['config']['alignment']}): "
+        + (", ".join(f"{k} {v}" for k, v in counts.get("unlabeled_by_reason", {}).items()) or "none"),
         "  lineage:",
         f"    teacher {lineage['teacher']} (sha256 {lineage['teacher_sha256'][:12]})",
         f"    text model {lineage['text_model']['id']} ({lineage['text_model']['mode']}, {lineage['text_model']['hash'][:12]})",

@@ -18,7 +18,7 @@ from apache_beam.ml.inference.base import ModelHandler
 from pipeline.write.filesystem import local_copy
 from xpm.device import resolve_device
 from xpm.io.images import rgb_tensor
-from xpm.modeling.alignment import ALIGNMENTS
+from xpm.modeling.alignment import parse_alignment
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import OpenVocabMaskRCNN
 
@@ -38,13 +38,20 @@ class AlignedNoun:
     mask: np.ndarray = field(repr=False)  # H x W bool, Eq. 4
 
 
-class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun], OpenVocabMaskRCNN]):
+@dataclass(frozen=True)
+class UnalignedNoun:
+    """A noun the alignment rule gave no region: why, and its best Eq. 2 score."""
+
+    reason: str
+    logit: float
+
+
+class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun | UnalignedNoun], OpenVocabMaskRCNN]):
     def __init__(self, checkpoint: str, *, device: str = "auto", min_batch_size: int = 1, max_batch_size: int = 8,
                  alignment: str = "eq2"):
         if not 1 <= min_batch_size <= max_batch_size:
             raise ValueError(f"batch sizes {min_batch_size}..{max_batch_size}: need 1 <= min <= max.")
-        if alignment not in ALIGNMENTS:
-            raise ValueError(f"alignment {alignment!r}: one of {', '.join(ALIGNMENTS)}.")
+        parse_alignment(alignment)
         self._checkpoint = checkpoint
         self._alignment = alignment
         self._device_name = device
@@ -57,26 +64,31 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun], OpenVoca
 
     def run_inference(
         self, batch: Sequence[AlignRequest], model: OpenVocabMaskRCNN, inference_args: dict[str, Any] | None = None
-    ) -> Iterable[list[AlignedNoun]]:
+    ) -> Iterable[list[AlignedNoun | UnalignedNoun]]:
         device = next(model.parameters()).device
         images = [rgb_tensor(r.pixels, device) for r in batch]
         nouns = [torch.from_numpy(r.noun_embeddings).to(device) for r in batch]
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
         with torch.inference_mode(), autocast:
             results = model.align(images, nouns, self._alignment)
-        return [
-            [
-                AlignedNoun(tuple(float(v) for v in box), float(score), float(logit), mask)
-                for box, score, logit, mask in zip(
-                    r["box"].float().cpu().tolist(), r["score"].float().cpu().tolist(),
-                    r["logit"].float().cpu().tolist(), r["mask"].cpu().numpy(),
-                )
-            ]
-            for r in results
-        ]
+        return [_per_noun(r) for r in results]
 
     def batch_elements_kwargs(self) -> dict[str, int]:
         return self._batch
 
     def get_num_bytes(self, batch: Sequence[AlignRequest]) -> int:
         return sum(r.pixels.nbytes for r in batch)
+
+
+def _per_noun(result: dict) -> list[AlignedNoun | UnalignedNoun]:
+    """``OpenVocabMaskRCNN.align``'s result for one image, one entry per caption noun."""
+    labelled = zip(result["box"].float().cpu().tolist(), result["mask"].cpu().numpy())
+    nouns = []
+    for region, reason, score, logit in zip(result["region"].tolist(), result["reasons"], result["score"].float().cpu().tolist(),
+                                            result["logit"].float().cpu().tolist()):
+        if region < 0:
+            nouns.append(UnalignedNoun(reason, float(logit)))
+            continue
+        box, mask = next(labelled)
+        nouns.append(AlignedNoun(tuple(float(v) for v in box), float(score), float(logit), mask))
+    return nouns

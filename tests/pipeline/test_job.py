@@ -224,3 +224,29 @@ def test_the_alignment_rule_is_a_recorded_setting_of_the_run(first_run, tmp_path
     assert [s["samples"] for s in objectness.manifest["shards"]] == [s["samples"] for s in run.manifest["shards"]]
     with pytest.raises(ValueError, match="alignment='softmax'.*--alignment"):
         dataclasses.replace(config, alignment="softmax")
+
+
+def _records(run) -> dict[str, PseudoLabels]:
+    records = {}
+    for shard in run.manifest["shards"]:
+        for key, parts in read_captioned_shard(Path(run.version_dir) / "shards" / shard["name"]):
+            records[shard["name"], key] = PseudoLabels.from_json(json.loads(parts["json"]))
+    return records
+
+
+def test_a_gate_leaves_nouns_unlabeled_and_every_one_is_recorded_with_its_reason(first_run, tmp_path):
+    _, config, run = first_run
+    gated = run_pseudo_label(dataclasses.replace(config, output=str(tmp_path), alignment="eq2+objectness+gate+one-to-one"))
+    plain, kept = _records(run), _records(gated)
+    assert plain.keys() == kept.keys()
+    dropped = 0
+    for key, labels in kept.items():
+        assert sorted([n.word for n in labels.nouns] + [n.word for n in labels.unlabeled]) == sorted(n.word for n in plain[key].nouns)
+        assert {n.reason for n in labels.unlabeled} <= {"no_region_passes_gate", "no_region_left"}
+        dropped += len(labels.unlabeled)
+    assert dropped > 0, "the tiny teacher's gate should refuse some nouns"
+    index = pq.read_table(f"{gated.version_dir}/index.parquet").to_pylist()
+    assert sum(len(row["unlabeled_nouns"]) for row in index) == dropped
+    assert sum(gated.manifest["counts"]["unlabeled_by_reason"].values()) == dropped
+    assert gated.manifest["counts"]["nouns"] + dropped == run.manifest["counts"]["nouns"]
+    assert run.manifest["counts"]["unlabeled_by_reason"] == {}

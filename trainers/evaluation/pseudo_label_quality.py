@@ -34,7 +34,24 @@ class NounQuality:
     mask_iou: float
 
 
-def _truth_by_key(truth_json: Path) -> dict[str, list[tuple[str, dict, list[float]]]]:
+def category_of_nouns(split) -> dict[str, str]:
+    """Caption noun (as the extractor yields it) -> class name, for every name and synonym."""
+    from pipeline.nouns import NounExtractor
+    from xpm.synth.catalog import CLASSES_BY_NAME
+
+    extract = NounExtractor.from_config()
+    mapping = {}
+    for name in split.all_classes:
+        cls = CLASSES_BY_NAME.get(name)
+        for word in (name, *(cls.synonyms if cls else ())):
+            for phrase in (word, f"a pair of {word}", cls.plural_name(word) if cls else word):
+                for noun in extract(phrase).nouns:
+                    mapping.setdefault(noun.lemma, name)
+    return mapping
+
+
+def truth_by_key(truth_json: Path) -> dict[str, list[tuple[str, dict, list[float]]]]:
+    """Per image key, its instances as ``(class name, RLE, xywh box)``."""
     data = json.loads(Path(truth_json).read_text())
     names = {c["id"]: c["name"] for c in data["categories"]}
     keys = {image["id"]: (image["file_name"], image["height"], image["width"]) for image in data["images"]}
@@ -90,7 +107,7 @@ def judged_samples(version: DatasetVersion, truth_json: str | Path, category_of:
     """``(key, shard members, [JudgedLabel per pseudo label])`` for every sample of the version, in
     shard order. ``category_of`` maps a caption noun to the ground truth's category name
     (synonyms included); unmapped nouns count as absent."""
-    truth = _truth_by_key(Path(truth_json))
+    truth = truth_by_key(Path(truth_json))
     for shard in version.manifest["shards"]:
         for key, parts in read_captioned_shard(Path(version.shard_path(shard["name"]))):
             labels = PseudoLabels.from_json(json.loads(parts["json"]))

@@ -46,27 +46,11 @@ class _Stages:
         print(f"[{self.done}/{self.total}] {text}", flush=True)
 
 
-def _category_of_nouns(split) -> dict[str, str]:
-    """Caption noun (as the extractor yields it) -> class name, for every name and synonym."""
-    from pipeline.nouns import NounExtractor
-    from xpm.synth.catalog import CLASSES_BY_NAME
-
-    extract = NounExtractor.from_config()
-    mapping = {}
-    for name in split.all_classes:
-        cls = CLASSES_BY_NAME.get(name)
-        for word in (name, *(cls.synonyms if cls else ())):
-            for phrase in (word, f"a pair of {word}", cls.plural_name(word) if cls else word):
-                for noun in extract(phrase).nouns:
-                    mapping.setdefault(noun.lemma, name)
-    return mapping
-
-
 def run_demo(config) -> Path:
     import torch
 
     from schemas.split import read_split
-    from trainers.evaluation.pseudo_label_quality import measure_pseudo_labels, summarize
+    from trainers.evaluation.pseudo_label_quality import category_of_nouns, measure_pseudo_labels, summarize
     from trainers.evaluation.reliability_quality import measure_reliability
     from pipeline.dataset.versions import open_version
     from trainers.evaluation.table2 import format_table2
@@ -135,7 +119,7 @@ def run_demo(config) -> Path:
 
     started = time.perf_counter()
     figures = {"per_class": "per_class_ap50.svg", "quality": "pseudo_label_quality.svg", "noise_sheet": "noise_sheet.png"}
-    truth, category_of = world_dir / "captioned" / "instances_all.json", _category_of_nouns(split)
+    truth, category_of = world_dir / "captioned" / "instances_all.json", category_of_nouns(split)
     rows = measure_pseudo_labels(open_version(str(version)), truth, category_of)
     groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
     quality = {"summary": summarize(rows, groups), "nouns": [row.__dict__ for row in rows]}

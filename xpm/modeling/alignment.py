@@ -1,33 +1,174 @@
 """Cross-modal alignment (paper 3.2.2): each caption noun picks the teacher's region that best
-matches its word embedding, and that region's mask is binarized into the pseudo mask."""
+matches its word embedding, and that region's mask is binarized into the pseudo mask.
+
+The paper's rule is Eq. 2 alone (``eq2``): an argmax over every proposal, no threshold, one box
+per noun, so a noun the image does not show still gets a box and the most telling part of an
+object can outvote the whole. The other rules are Eq. 2 plus parts, named ``eq2+PART[+PART...]``
+in the order of ``RULE_PARTS``, each a small pure function below:
+
+- ``objectness``: rank by score + log RPN objectness, the region the teacher's caption grounding
+  attends to (``xpm/modeling/grounding.py``), which ranks whole objects above their parts;
+- ``nms``: class-agnostic NMS over the proposals by objectness before choosing, so a duplicate
+  of a part cannot outvote the whole;
+- ``gate``: a noun keeps a region only if its score beats the zero background embedding and the
+  noun is that region's top choice among background, the teacher's classes and the caption's
+  nouns; ``bg-gate`` the same without the teacher's classes (a target object the teacher calls
+  by a base class it resembles keeps its noun). A noun with no such region gets no label;
+- ``coverage``: among the regions ranked within ``coverage_margin`` of the best, the largest box;
+- ``one-to-one``: Hungarian matching of the image's nouns to regions, so two nouns, an absent
+  one included, cannot claim the same object.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+from torchvision.ops import box_area, nms
+
+RULE_PARTS = ("objectness", "nms", "gate", "bg-gate", "coverage", "one-to-one")
+# The rules `xpm pseudo-label --alignment` and the selection study offer; any other ordered
+# combination of RULE_PARTS parses too.
+ALIGNMENTS = (
+    "eq2", "eq2+objectness", "eq2+nms", "eq2+gate", "eq2+bg-gate", "eq2+coverage", "eq2+one-to-one",
+    "eq2+objectness+gate", "eq2+objectness+bg-gate", "eq2+objectness+coverage", "eq2+objectness+one-to-one",
+    "eq2+objectness+bg-gate+one-to-one", "eq2+objectness+gate+one-to-one", "eq2+objectness+nms+bg-gate",
+    "eq2+objectness+bg-gate+coverage",
+)
+# Why a noun got no region, as recorded beside the version's labels.
+NO_REGION_PASSES_GATE = "no_region_passes_gate"
+NO_REGION_LEFT = "no_region_left"
 
 
-# How a noun picks its region: "eq2", the paper's argmax of the score; "eq2+objectness", the
-# argmax of score + log objectness, the region the teacher's caption grounding attends to
-# (xpm/modeling/grounding.py), which ranks whole objects above their parts.
-ALIGNMENTS = ("eq2", "eq2+objectness")
+@dataclass(frozen=True)
+class AlignmentRule:
+    objectness: bool = False
+    nms_iou: float | None = None
+    gate: str | None = None  # "all" (background, teacher classes, caption nouns) or "background"
+    coverage_margin: float | None = None
+    one_to_one: bool = False
+
+    @property
+    def name(self) -> str:
+        parts = ["objectness"] * self.objectness + ["nms"] * (self.nms_iou is not None)
+        parts += {"all": ["gate"], "background": ["bg-gate"], None: []}[self.gate]
+        parts += ["coverage"] * (self.coverage_margin is not None) + ["one-to-one"] * self.one_to_one
+        return "+".join(["eq2", *parts])
 
 
-def align_nouns(region_embeddings: torch.Tensor, noun_embeddings: torch.Tensor,
-                objectness: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eq. 2: b_o = argmax_r v_o^T h_Emb(f_r) over all the image's regions, for every noun o.
+# Chosen on the demo world of seed 0 (caption noise 0.1) by `xpm study-alignment`; see the README.
+NMS_IOU = 0.5
+COVERAGE_MARGIN = 1.0
 
-    ``region_embeddings [R, D]``, ``noun_embeddings [K, D]`` -> the chosen region index ``[K]``
-    and its score v_o^T h_Emb(f_{b_o}) ``[K]``. Nouns are independent: two nouns may pick the
-    same region, as the paper's argmax allows. With the regions' ``objectness [R]`` in (0, 1]
-    the choice is the argmax of score + log objectness ("eq2+objectness"); the score returned
-    is still Eq. 2's.
+
+def parse_alignment(name: str) -> AlignmentRule:
+    """``eq2[+PART...]`` -> its rule; an unknown, repeated or misordered part is an error naming it."""
+    head, *parts = name.split("+")
+    order = [RULE_PARTS.index(p) if p in RULE_PARTS else -1 for p in parts]
+    if head != "eq2" or -1 in order or order != sorted(set(order)) or {"gate", "bg-gate"} <= set(parts):
+        raise ValueError(
+            f"alignment {name!r}: 'eq2' followed by '+PART' for parts in this order: {', '.join(RULE_PARTS)} "
+            f"(one gate at most); e.g. {', '.join(ALIGNMENTS[:4])}."
+        )
+    return AlignmentRule(
+        objectness="objectness" in parts,
+        nms_iou=NMS_IOU if "nms" in parts else None,
+        gate="all" if "gate" in parts else "background" if "bg-gate" in parts else None,
+        coverage_margin=COVERAGE_MARGIN if "coverage" in parts else None,
+        one_to_one="one-to-one" in parts,
+    )
+
+
+def ranking_scores(scores: torch.Tensor, objectness: torch.Tensor | None) -> torch.Tensor:
+    """Eq. 2's scores ``[K, R]``, or with ``objectness [R]`` in (0, 1] score + log objectness."""
+    if objectness is None:
+        return scores
+    return scores + objectness.to(scores.dtype).clamp_min(1e-6).log()[None]
+
+
+def nms_survivors(boxes: torch.Tensor, objectness: torch.Tensor, iou: float) -> torch.Tensor:
+    """``[R]`` bool: the proposals class-agnostic NMS by objectness keeps."""
+    keep = torch.zeros(len(boxes), dtype=torch.bool, device=boxes.device)
+    keep[nms(boxes.float(), objectness.float(), iou)] = True
+    return keep
+
+
+def vocabulary_gate(scores: torch.Tensor, class_scores: torch.Tensor | None) -> torch.Tensor:
+    """``[K, R]`` bool: noun k may take region r when v_k^T h_Emb(f_r) beats the background's 0,
+    every caption noun's score there and, with ``class_scores [C, R]``, every teacher class's.
+    A caption noun that is one of the teacher's classes ties with itself, and ties pass."""
+    rivals = scores.max(dim=0).values.clamp_min(0)
+    if class_scores is not None and class_scores.shape[0]:
+        rivals = torch.maximum(rivals, class_scores.max(dim=0).values)
+    return (scores > 0) & (scores >= rivals[None])
+
+
+def largest_within_margin(ranked: torch.Tensor, allowed: torch.Tensor, chosen: torch.Tensor, boxes: torch.Tensor,
+                          margin: float) -> torch.Tensor:
+    """For each noun with a region, the largest allowed box ranked within ``margin`` of its
+    chosen one: Eq. 2's best region is often the most telling part of the object."""
+    best = ranked.gather(1, chosen.clamp_min(0)[:, None])
+    near = allowed & (ranked >= best - margin)
+    area = box_area(boxes.float())[None].expand_as(ranked)
+    widest = torch.where(near, area, torch.full_like(area, -1.0)).argmax(dim=1)
+    return torch.where(chosen >= 0, widest, chosen)
+
+
+def one_to_one(ranked: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    """Hungarian matching of nouns to allowed regions by total rank; ``-1`` for a noun left over."""
+    from scipy.optimize import linear_sum_assignment
+
+    finite = torch.where(allowed, ranked, torch.zeros_like(ranked))
+    # A forbidden pair costs more than any allowed matching gains, so it is taken only when
+    # nothing else is left, and then undone below.
+    penalty = (finite.abs().max() + 1) * (ranked.shape[0] + 1)
+    cost = torch.where(allowed, -ranked, penalty).double().cpu().numpy()
+    rows, cols = linear_sum_assignment(cost)
+    chosen = torch.full((ranked.shape[0],), -1, dtype=torch.long, device=ranked.device)
+    for row, col in zip(rows, cols):
+        if allowed[row, col]:
+            chosen[row] = int(col)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Per noun: the chosen region (``-1`` for none), Eq. 2's score there, and why none."""
+
+    region: torch.Tensor
+    logit: torch.Tensor
+    reasons: tuple[str | None, ...]
+
+
+def select_regions(scores: torch.Tensor, rule: AlignmentRule, *, objectness: torch.Tensor | None = None,
+                   boxes: torch.Tensor | None = None, class_scores: torch.Tensor | None = None) -> Selection:
+    """Eq. 2 (``rule`` = ``eq2``): b_o = argmax_r v_o^T h_Emb(f_r), with the rule's parts.
+
+    ``scores [K, R]`` = v_o^T h_Emb(f_r) of the image's caption nouns against its regions;
+    ``objectness [R]`` (needed by objectness and nms), ``boxes [R, 4]`` (nms, coverage) and the
+    teacher's classes' scores ``class_scores [C, R]`` (gate). The returned logit is Eq. 2's score
+    of the chosen region whatever ranked it.
     """
-    if region_embeddings.shape[0] == 0:
+    if scores.shape[1] == 0:
         raise ValueError("no regions to align to: the image produced no proposals.")
-    scores = noun_embeddings.to(region_embeddings.dtype) @ region_embeddings.T
-    ranked = scores if objectness is None else scores + objectness.to(scores.dtype).clamp_min(1e-6).log()[None]
-    index = ranked.argmax(dim=1)
-    return index, scores.gather(1, index[:, None])[:, 0]
+    ranked = ranking_scores(scores, objectness if rule.objectness else None)
+    allowed = torch.ones_like(scores, dtype=torch.bool)
+    if rule.nms_iou is not None:
+        allowed &= nms_survivors(boxes, objectness, rule.nms_iou)[None]
+    if rule.gate is not None:
+        allowed &= vocabulary_gate(scores, class_scores if rule.gate == "all" else None)
+    if rule.one_to_one:
+        chosen = one_to_one(ranked, allowed)
+    else:
+        masked = ranked.masked_fill(~allowed, float("-inf"))
+        chosen = torch.where(allowed.any(dim=1), masked.argmax(dim=1), -1)
+    if rule.coverage_margin is not None:
+        chosen = largest_within_margin(ranked, allowed, chosen, boxes, rule.coverage_margin)
+    gated = allowed.any(dim=1)
+    reasons = tuple(None if c >= 0 else NO_REGION_PASSES_GATE if not g else NO_REGION_LEFT
+                    for c, g in zip(chosen.tolist(), gated.tolist()))
+    logit = scores.gather(1, chosen.clamp_min(0)[:, None])[:, 0]
+    return Selection(chosen, logit, reasons)
 
 
 def binarize_mask(mask_logits: torch.Tensor) -> torch.Tensor:

@@ -3,6 +3,8 @@ the embedding-scored, class-agnostic region heads. The vocabulary is an input, n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -10,7 +12,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead, concat_box_prediction_layers
 from torchvision.models.detection.transform import GeneralizedRCNNTransform, resize_boxes
 
-from xpm.modeling.alignment import ALIGNMENTS, align_nouns, binarize_mask
+from xpm.modeling.alignment import binarize_mask, parse_alignment, select_regions
 from xpm.modeling.box_branch import BoxBranch
 from xpm.modeling.config import ModelConfig
 from xpm.modeling.embedding_head import embedding_scores
@@ -103,40 +105,83 @@ class OpenVocabMaskRCNN(nn.Module):
         embeddings, _ = self.roi_heads.box_branch(features, proposals, image_list.image_sizes)
         return list(embeddings.split([len(p) for p in proposals])), objectness
 
-    def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor],
-              alignment: str = "eq2") -> list[dict[str, torch.Tensor]]:
-        """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.
-
-        Per noun: ``region`` (the proposal chosen by Eq. 2 over all of the image's proposals;
-        ``alignment`` is one of ``alignment.ALIGNMENTS``),
-        ``logit`` (its score v_o^T h_Emb(f_{b_o})), ``score`` (its softmax probability over
-        [background, the caption's nouns]), ``box`` (that proposal refined by the class-agnostic
-        box regression, input-image xyxy: the box the mask head segments), ``mask_logits``
-        (``[K, 28, 28]``, h_Mask in the box) and ``mask`` (Eq. 4, ``[K, H, W]`` bool).
-        """
-        if len(images) != len(noun_embeddings):
-            raise ValueError(f"{len(images)} images but {len(noun_embeddings)} noun-embedding matrices.")
-        if alignment not in ALIGNMENTS:
-            raise ValueError(f"alignment={alignment!r}: one of {', '.join(ALIGNMENTS)}.")
-        original_sizes = [tuple(image.shape[-2:]) for image in images]
+    def region_evidence(self, images: list[torch.Tensor]) -> tuple["RegionContext", list[RegionEvidence]]:
+        """What every alignment rule chooses from, per image: the RPN's inference proposals'
+        h_Emb embeddings, refined boxes (resized-image xyxy), objectness and the scores of the
+        teacher's own classes; and the context :meth:`region_masks` needs."""
         image_list, features, proposals, objectness = self._inference_proposals(images)
         sizes = image_list.image_sizes
         region_embeddings, deltas = self.roi_heads.box_branch(features, proposals, sizes)
         refined = self.roi_heads.decode(deltas, proposals, sizes)
+        evidence = [
+            RegionEvidence(embeddings, boxes, prior, (self.class_embeddings @ embeddings.T))
+            for embeddings, boxes, prior in zip(region_embeddings.split([len(p) for p in proposals]), refined, objectness)
+        ]
+        return RegionContext(features, sizes, [tuple(image.shape[-2:]) for image in images]), evidence
+
+    def region_masks(self, context: "RegionContext", boxes: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        """h_Mask in each image's ``boxes`` (resized-image xyxy): per image the boxes in input-image
+        coordinates, ``mask_logits [K, 28, 28]`` and Eq. 4's ``mask [K, H, W]`` bool."""
+        mask_logits = self.roi_heads.mask_branch(context.features, boxes, context.sizes)
+        results = []
+        for box, logits, size, (height, width) in zip(boxes, mask_logits.split([len(b) for b in boxes]), context.sizes,
+                                                      context.original_sizes):
+            box = resize_boxes(box, size, (height, width))
+            mask = binarize_mask(paste_masks(logits, box, height, width, outside=float("-inf")))
+            results.append({"box": box, "mask_logits": logits, "mask": mask})
+        return results
+
+    def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor],
+              alignment: str = "eq2") -> list[dict]:
+        """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.
+
+        Per image: ``region`` (per noun, the proposal the ``alignment`` rule chose, ``-1`` for a
+        noun it gave none; see ``alignment.ALIGNMENTS``), ``reasons`` (why none, per noun),
+        ``logit`` (Eq. 2's score v_o^T h_Emb(f_{b_o})), ``score`` (its softmax probability over
+        [background, the caption's nouns]); and for the nouns with a region only, in order:
+        ``box`` (the proposal refined by the class-agnostic box regression, input-image xyxy: the
+        box the mask head segments), ``mask_logits`` (``[K', 28, 28]``) and ``mask`` (Eq. 4,
+        ``[K', H, W]`` bool).
+        """
+        if len(images) != len(noun_embeddings):
+            raise ValueError(f"{len(images)} images but {len(noun_embeddings)} noun-embedding matrices.")
+        rule = parse_alignment(alignment)
+        context, evidence = self.region_evidence(images)
         chosen = []
-        for embeddings, boxes, nouns, prior in zip(region_embeddings.split([len(p) for p in proposals]), refined,
-                                                   noun_embeddings, objectness):
-            nouns = nouns.to(embeddings.device, embeddings.dtype)
-            region, logit = align_nouns(embeddings, nouns, prior if alignment == "eq2+objectness" else None)
-            probabilities = F.softmax(embedding_scores(embeddings[region], nouns), dim=-1)
-            score = probabilities[torch.arange(len(region)), torch.arange(len(region)) + 1]
-            chosen.append({"region": region, "logit": logit, "score": score, "box": boxes[region]})
-        mask_logits = self.roi_heads.mask_branch(features, [c["box"] for c in chosen], sizes)
-        for result, logits, size, (height, width) in zip(chosen, mask_logits.split([len(c["box"]) for c in chosen]), sizes, original_sizes):
-            result["box"] = resize_boxes(result["box"], size, (height, width))
-            result["mask_logits"] = logits
-            result["mask"] = binarize_mask(paste_masks(logits, result["box"], height, width, outside=float("-inf")))
+        for regions, nouns in zip(evidence, noun_embeddings):
+            nouns = nouns.to(regions.embeddings.device, regions.embeddings.dtype)
+            selection = select_regions(nouns @ regions.embeddings.T, rule, objectness=regions.objectness,
+                                       boxes=regions.boxes, class_scores=regions.class_scores)
+            kept = selection.region >= 0
+            picked = regions.embeddings[selection.region.clamp_min(0)]
+            probabilities = F.softmax(embedding_scores(picked, nouns), dim=-1)
+            score = probabilities[torch.arange(len(picked)), torch.arange(len(picked)) + 1]
+            chosen.append({"region": selection.region, "reasons": selection.reasons, "logit": selection.logit,
+                           "score": score, "box": regions.boxes[selection.region[kept]]})
+        for result, masks in zip(chosen, self.region_masks(context, [c["box"] for c in chosen])):
+            result.update(masks)
         return chosen
+
+
+@dataclass(frozen=True)
+class RegionEvidence:
+    """One image's inference proposals as alignment sees them: ``embeddings [R, D]`` (h_Emb),
+    refined ``boxes [R, 4]`` (resized-image xyxy), ``objectness [R]`` and ``class_scores [C, R]``
+    (the teacher's classes, Eq. 1)."""
+
+    embeddings: torch.Tensor
+    boxes: torch.Tensor
+    objectness: torch.Tensor
+    class_scores: torch.Tensor
+
+
+@dataclass(frozen=True)
+class RegionContext:
+    """A batch's FPN features and image sizes, kept to segment boxes chosen after the fact."""
+
+    features: dict
+    sizes: list
+    original_sizes: list
 
 
 def build_detector(config: ModelConfig, *, embedding_dim: int, backbone: nn.Module) -> OpenVocabMaskRCNN:

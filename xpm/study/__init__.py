@@ -1,0 +1,1 @@
+"""``xpm study-alignment``: alignment rules scored against a world's truth (see ``alignment_study``)."""
