@@ -115,7 +115,7 @@ class ExtractNouns(beam.DoFn):
         self._text = (text_model, text_mode, text_hash)
 
     def setup(self):
-        from xpm.text import TextEmbedder
+        from xpm.text.embedder import TextEmbedder
 
         self._extract = NounExtractor(load_lexicon())
         embedder = TextEmbedder(self._text[0], mode=self._text[1])

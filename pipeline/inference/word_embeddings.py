@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from xpm.text import TextEmbedder
+from xpm.text.embedder import TextEmbedder
 
 
 class WordEmbeddings:

@@ -5,7 +5,7 @@ import torch
 from pipeline.inference.word_embeddings import WordEmbeddings
 from trainers.data.caption_shards import GroundingVocabulary, caption_noun_stream, decode_captioned_sample
 from xpm.config import ConfigError
-from xpm.text import TextEmbedder
+from xpm.text.embedder import TextEmbedder
 
 
 def _jpeg(format: str = "JPEG") -> bytes:

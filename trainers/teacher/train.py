@@ -31,7 +31,7 @@ from xpm.modeling.backbone import build_training_backbone
 from xpm.modeling.checkpoint import DetectorCheckpoint, TextModelIdentity, detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import build_detector
 from xpm.modeling.grounding import CaptionGroundedTeacher
-from xpm.text import TextEmbedder
+from xpm.text.embedder import TextEmbedder
 
 log = logging.getLogger(__name__)
 

@@ -109,7 +109,7 @@ def require_base_classes(checkpoint: DetectorCheckpoint, base: tuple[str, ...], 
 
 def text_embedder_for(checkpoint: DetectorCheckpoint, where: str | Path = "checkpoint"):
     """The text model the checkpoint was trained with, refusing one whose files differ."""
-    from xpm.text import TextEmbedder
+    from xpm.text.embedder import TextEmbedder
 
     identity = checkpoint.text_model
     embedder = TextEmbedder(identity.id, mode=identity.mode)

@@ -26,7 +26,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from xpm.predict import PredictConfig, predict_images, read_class_names
+    from xpm.predict.config import PredictConfig, read_class_names
+    from xpm.predict.job import predict_images
 
     config = PredictConfig(
         inputs=tuple(args.inputs), model=args.model, classes=read_class_names(args.classes, args.classes_file),

@@ -87,8 +87,8 @@ def _captioned_samples(world: Path, limit: int):
                 return
 
 
-def _judge(box_xyxy, mask: np.ndarray | None, instances: list[tuple[dict, list[float]]]) -> tuple[bool, float]:
-    if not instances or box_xyxy is None:
+def _judge(box_xyxy, mask: np.ndarray, instances: list[tuple[dict, list[float]]]) -> tuple[bool, float]:
+    if not instances:
         return False, 0.0
     rles, boxes = [rle for rle, _ in instances], [box for _, box in instances]
     x1, y1, x2, y2 = box_xyxy
@@ -122,6 +122,8 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
     tallies = {name: RuleTally() for name in rules}
     # per image: the caption's lemmas and every studied word's best Eq. 2 score (for calibration)
     best_scores: list[tuple[set[str], dict[str, float]]] = []
+    vocabulary = sorted(category_of)
+    vocabulary_embeddings = torch.from_numpy(embed(vocabulary)).to(device)
     teacher_seconds, images = 0.0, 0
     samples = _captioned_samples(world, config.images)
     while batch := [s for _, s in zip(range(config.batch_size), samples)]:
@@ -144,8 +146,6 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
                 tallies[name].seconds += time.perf_counter() - started
             union = [sorted({r for name in rules for r in picks[name][i].region.tolist() if r >= 0}) for i in range(len(batch))]
             segmented = model.region_masks(context, [regions.boxes[u] for regions, u in zip(evidence, union)])
-        vocabulary = sorted(category_of)
-        vocabulary_embeddings = torch.from_numpy(embed(vocabulary)).to(device)
         for i, (((key, _, _), lemmas), regions) in enumerate(zip(batch, evidence)):
             column = {region: j for j, region in enumerate(union[i])}
             boxes, masks = segmented[i]["box"].cpu().tolist(), segmented[i]["mask"].cpu().numpy()

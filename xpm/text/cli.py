@@ -13,7 +13,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from xpm.text import TextEmbedder
+    from xpm.text.embedder import TextEmbedder
     from xpm.text.model_files import DEFAULT_TEXT_MODEL
 
     embedder = TextEmbedder(args.model or DEFAULT_TEXT_MODEL, mode=args.mode, allow_download=args.allow_download)

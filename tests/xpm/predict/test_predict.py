@@ -9,7 +9,8 @@ from pycocotools.coco import COCO
 
 from xpm.cli import main
 from xpm.config import ConfigError
-from xpm.predict import PredictConfig, predict_images, read_class_names
+from xpm.predict.config import PredictConfig, read_class_names
+from xpm.predict.job import predict_images
 from xpm.predict.job import overlay_names
 
 

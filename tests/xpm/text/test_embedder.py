@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from xpm.resources.errors import MissingResourceError
-from xpm.text import TextEmbedder
+from xpm.text.embedder import TextEmbedder
 
 
 @pytest.fixture(scope="module", params=["bert-input", "contextual"])
