@@ -24,6 +24,8 @@ class PseudoLabelConfig:
     # the per-shard grouping in memory, so the local default runs a few shards at a time and
     # memory stays bounded by shard size; distributed runners shuffle to disk and take all.
     shards_per_pipeline: int = 4
+    # Images sampled for a +calibrated@P rule's per-word thresholds (pipeline/calibration.py).
+    calibration_images: int = 2000
 
     def __post_init__(self) -> None:
         for field_name in ("input", "teacher", "output", "name"):
@@ -37,6 +39,8 @@ class PseudoLabelConfig:
             parse_alignment(self.alignment)
         except ValueError as error:
             raise ValueError(f"pseudo-label config: alignment={self.alignment!r} (--alignment): {error}") from None
+        if self.calibration_images < 1:
+            raise ValueError(f"pseudo-label config: calibration_images={self.calibration_images}: at least 1.")
         if self.shards_per_pipeline < 0:
             raise ValueError(f"pseudo-label config: shards_per_pipeline={self.shards_per_pipeline}: 0 (all) or more.")
         if not 1 <= self.min_batch_size <= self.max_batch_size:

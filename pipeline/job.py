@@ -10,6 +10,7 @@ with the same arguments resumes; the version is committed by rename once every s
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,14 @@ from pipeline.finalize import finalize_version, part_path
 from pipeline.inference.teacher_handler import TeacherModelHandler
 from pipeline.inference.word_embeddings import WordEmbeddings
 from pipeline.inputs import expand_inputs, shard_name_of
-from pipeline.nouns import load_lexicon
+from pipeline.nouns import NounExtractor, load_lexicon
 from pipeline.pseudo_labels import lexicon_vocab_ids
 from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample, WriteShard
 from pipeline.version import commit_version, run_identity, staging_dir
-from pipeline.write.filesystem import local_copy
+from pipeline.write.filesystem import local_copy, read_bytes, write_bytes
+from pipeline.write.shard_writer import canonical_json
+from schemas.dataset_version import THRESHOLDS_FILE
+from xpm.modeling.alignment import parse_alignment
 from xpm.config import to_dict
 from xpm.io.hashing import file_sha256
 from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
@@ -54,11 +58,12 @@ def _code_commit() -> str:
         return "unknown"
 
 
-def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, config: PseudoLabelConfig, checkpoint, teacher_sha: str):
+def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, config: PseudoLabelConfig, checkpoint, teacher_sha: str,
+                   thresholds: dict[str, float] | None = None):
     text = checkpoint.text_model
     read = pipeline | "Inputs" >> beam.Create(todo) | "Read" >> beam.ParDo(ReadShard()).with_outputs(REJECTS, INPUTS, main="samples")
     decoded = read.samples | "Decode" >> beam.ParDo(Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))).with_outputs(REJECTS, main="ok")
-    nouns = decoded.ok | "Nouns" >> beam.ParDo(ExtractNouns(text.id, text.mode, text.hash)).with_outputs(REJECTS, main="ok")
+    nouns = decoded.ok | "Nouns" >> beam.ParDo(ExtractNouns(text.id, text.mode, text.hash, thresholds)).with_outputs(REJECTS, main="ok")
     handler = KeyedModelHandler(TeacherModelHandler(
         config.teacher, device=config.device, min_batch_size=config.min_batch_size, max_batch_size=config.max_batch_size,
         alignment=config.alignment))
@@ -85,6 +90,28 @@ def run_identity_for(config: PseudoLabelConfig, inputs: list[str] | None = None,
     return run_identity({"inputs": sizes, "teacher": teacher_sha or file_sha256(local_copy(config.teacher)), "config": settings})
 
 
+def _calibrated_thresholds(config: PseudoLabelConfig, checkpoint, inputs: list[str], staging: str, lexicon,
+                           embed: WordEmbeddings) -> dict[str, float] | None:
+    """A ``+calibrated@P`` rule's per-word thresholds, computed once per run and kept in the
+    version (a resumed run reads them back, so every shard is labelled under the same ones)."""
+    percentile = parse_alignment(config.alignment).calibration
+    if percentile is None:
+        return None
+    path = FileSystems.join(staging, THRESHOLDS_FILE)
+    if FileSystems.exists(path):
+        return json.loads(read_bytes(path))
+    from pipeline.calibration import alignment_thresholds
+    from xpm.device import resolve_device
+    from xpm.modeling.checkpoint import detector_from_checkpoint
+
+    model = detector_from_checkpoint(checkpoint, resolve_device(config.device)).eval()
+    thresholds = alignment_thresholds(model, inputs, NounExtractor(lexicon), embed,
+                                      limits=DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side),
+                                      images=config.calibration_images, percentile=percentile)
+    write_bytes(path, canonical_json(thresholds))
+    return thresholds
+
+
 def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = None) -> PseudoLabelRun:
     beam_args = list(beam_args or [])
     if not any(arg.startswith("--runner") for arg in beam_args):
@@ -101,11 +128,12 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
     shards = [shard_name_of(path) for path in inputs]
     done = {shard for shard in shards if FileSystems.exists(part_path(staging, shard))}
     todo = [path for path in inputs if shard_name_of(path) not in done]
+    lexicon = load_lexicon()
+    thresholds = _calibrated_thresholds(config, checkpoint, inputs, staging, lexicon, WordEmbeddings(embedder))
     chunk = config.shards_per_pipeline or len(todo) or 1
     for start in range(0, len(todo), chunk):
         with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
-            build_pipeline(pipeline, todo[start : start + chunk], staging, config, checkpoint, teacher_sha)
-    lexicon = load_lexicon()
+            build_pipeline(pipeline, todo[start : start + chunk], staging, config, checkpoint, teacher_sha, thresholds)
     runner = next(arg.split("=", 1)[1] for arg in beam_args if arg.startswith("--runner="))
     lineage = {
         "teacher_sha256": teacher_sha,

@@ -111,8 +111,9 @@ class ExtractNouns(beam.DoFn):
     """Caption nouns (paper 3.2.2) and their word embeddings; a caption without object nouns is
     a reject: it has nothing to align."""
 
-    def __init__(self, text_model: str, text_mode: str, text_hash: str):
+    def __init__(self, text_model: str, text_mode: str, text_hash: str, thresholds: dict[str, float] | None = None):
         self._text = (text_model, text_mode, text_hash)
+        self._thresholds = thresholds
 
     def setup(self):
         from xpm.text.embedder import TextEmbedder
@@ -133,7 +134,9 @@ class ExtractNouns(beam.DoFn):
         info = SampleInfo(sample.key, sample.input_shard, sample.image_bytes, sample.image_ext, sample.caption,
                           width, height, tuple(result.nouns))
         embeddings = self._embed([noun.lemma for noun in result.nouns]).astype(np.float32)
-        yield info, AlignRequest(sample.key, sample.pixels, embeddings)
+        thresholds = None if self._thresholds is None else np.array(
+            [self._thresholds.get(noun.lemma, -np.inf) for noun in result.nouns], dtype=np.float32)
+        yield info, AlignRequest(sample.key, sample.pixels, embeddings, thresholds)
 
 
 class ToLabelledSample(beam.DoFn):

@@ -21,6 +21,9 @@ VOCAB_FILE = "vocab.parquet"
 REJECTS_FILE = "rejects.parquet"
 VERSION_PREFIX = "v"
 
+# A +calibrated@P alignment rule's per-word thresholds ({word: Eq. 2 score}), when the run used one.
+THRESHOLDS_FILE = "alignment_thresholds.json"
+
 INDEX_SCHEMA = pa.schema(
     [
         ("key", pa.string()),

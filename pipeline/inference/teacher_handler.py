@@ -28,6 +28,8 @@ class AlignRequest:
     key: str
     pixels: np.ndarray = field(repr=False)  # H x W x 3 uint8
     noun_embeddings: np.ndarray = field(repr=False)  # K x D float32
+    # K float32: each noun's threshold under a +calibrated@P rule (-inf: none); None otherwise
+    noun_thresholds: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,10 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun | Unaligne
         device = next(model.parameters()).device
         images = [rgb_tensor(r.pixels, device) for r in batch]
         nouns = [torch.from_numpy(r.noun_embeddings).to(device) for r in batch]
+        thresholds = [None if r.noun_thresholds is None else torch.from_numpy(r.noun_thresholds) for r in batch]
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
         with torch.inference_mode(), autocast:
-            results = model.align(images, nouns, self._alignment)
+            results = model.align(images, nouns, self._alignment, thresholds)
         return [_per_noun(r) for r in results]
 
     def batch_elements_kwargs(self) -> dict[str, int]:

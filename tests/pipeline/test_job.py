@@ -250,3 +250,22 @@ def test_a_gate_leaves_nouns_unlabeled_and_every_one_is_recorded_with_its_reason
     assert sum(gated.manifest["counts"]["unlabeled_by_reason"].values()) == dropped
     assert gated.manifest["counts"]["nouns"] + dropped == run.manifest["counts"]["nouns"]
     assert run.manifest["counts"]["unlabeled_by_reason"] == {}
+
+
+def test_a_calibrated_rule_keeps_its_thresholds_in_the_version_and_says_which_labels_fell_below(first_run, tmp_path):
+    _, config, run = first_run
+    calibrated = run_pseudo_label(dataclasses.replace(config, output=str(tmp_path), alignment="eq2+calibrated@50"))
+    thresholds = json.loads((Path(calibrated.version_dir) / "alignment_thresholds.json").read_text())
+    assert thresholds and all(isinstance(v, float) for v in thresholds.values())
+    plain, kept = _records(run), _records(calibrated)
+    below = 0
+    for key, labels in kept.items():
+        by_word = {n.word: n.logit for n in plain[key].nouns}
+        for noun in labels.unlabeled:
+            assert noun.reason == "below_calibrated_threshold"
+            assert noun.logit == pytest.approx(by_word[noun.word]) and noun.logit < thresholds[noun.word]
+            below += 1
+        for noun in labels.nouns:
+            assert noun.logit >= thresholds.get(noun.word, float("-inf")) - 1e-4
+    assert below > 0
+    assert calibrated.manifest["counts"]["unlabeled_by_reason"] == {"below_calibrated_threshold": below}

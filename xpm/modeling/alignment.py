@@ -16,13 +16,20 @@ in the order of ``RULE_PARTS``, each a small pure function below:
   by a base class it resembles keeps its noun). A noun with no such region gets no label;
 - ``coverage``: among the regions ranked within ``coverage_margin`` of the best, the largest box;
 - ``one-to-one``: Hungarian matching of the image's nouns to regions, so two nouns, an absent
-  one included, cannot claim the same object.
+  one included, cannot claim the same object;
+- ``calibrated@P`` (last): a noun keeps its region only if Eq. 2's score there beats the P-th
+  percentile of that word's best score on images whose captions do not mention it, i.e. the
+  score the word reaches where it is most likely absent. The thresholds come from a sample of
+  the dataset (``calibration_thresholds``) before any image is labelled.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Iterable
 
+import numpy as np
 import torch
 from torchvision.ops import box_area, nms
 
@@ -33,11 +40,13 @@ ALIGNMENTS = (
     "eq2", "eq2+objectness", "eq2+nms", "eq2+gate", "eq2+bg-gate", "eq2+coverage", "eq2+one-to-one",
     "eq2+objectness+gate", "eq2+objectness+bg-gate", "eq2+objectness+coverage", "eq2+objectness+one-to-one",
     "eq2+objectness+bg-gate+one-to-one", "eq2+objectness+gate+one-to-one", "eq2+objectness+nms+bg-gate",
-    "eq2+objectness+bg-gate+coverage",
+    "eq2+objectness+bg-gate+coverage", "eq2+objectness+bg-gate+coverage+calibrated@70",
 )
+CALIBRATED = "calibrated@"
 # Why a noun got no region, as recorded beside the version's labels.
 NO_REGION_PASSES_GATE = "no_region_passes_gate"
 NO_REGION_LEFT = "no_region_left"
+BELOW_CALIBRATED_THRESHOLD = "below_calibrated_threshold"
 
 
 @dataclass(frozen=True)
@@ -47,12 +56,15 @@ class AlignmentRule:
     gate: str | None = None  # "all" (background, teacher classes, caption nouns) or "background"
     coverage_margin: float | None = None
     one_to_one: bool = False
+    calibration: float | None = None  # the percentile P of calibrated@P
 
     @property
     def name(self) -> str:
         parts = ["objectness"] * self.objectness + ["nms"] * (self.nms_iou is not None)
         parts += {"all": ["gate"], "background": ["bg-gate"], None: []}[self.gate]
         parts += ["coverage"] * (self.coverage_margin is not None) + ["one-to-one"] * self.one_to_one
+        if self.calibration is not None:
+            parts.append(f"{CALIBRATED}{self.calibration:g}")
         return "+".join(["eq2", *parts])
 
 
@@ -64,11 +76,19 @@ COVERAGE_MARGIN = 1.0
 def parse_alignment(name: str) -> AlignmentRule:
     """``eq2[+PART...]`` -> its rule; an unknown, repeated or misordered part is an error naming it."""
     head, *parts = name.split("+")
+    calibration = None
+    if parts and parts[-1].startswith(CALIBRATED):
+        try:
+            calibration = float(parts.pop()[len(CALIBRATED):])
+        except ValueError:
+            calibration = -1.0
+        if not 0 < calibration < 100:
+            raise ValueError(f"alignment {name!r}: calibrated@P takes a percentile P between 0 and 100, e.g. calibrated@70.")
     order = [RULE_PARTS.index(p) if p in RULE_PARTS else -1 for p in parts]
     if head != "eq2" or -1 in order or order != sorted(set(order)) or {"gate", "bg-gate"} <= set(parts):
         raise ValueError(
             f"alignment {name!r}: 'eq2' followed by '+PART' for parts in this order: {', '.join(RULE_PARTS)} "
-            f"(one gate at most); e.g. {', '.join(ALIGNMENTS[:4])}."
+            f"(one gate at most), then optionally +calibrated@P; e.g. {', '.join(ALIGNMENTS[:4])}."
         )
     return AlignmentRule(
         objectness="objectness" in parts,
@@ -76,6 +96,7 @@ def parse_alignment(name: str) -> AlignmentRule:
         gate="all" if "gate" in parts else "background" if "bg-gate" in parts else None,
         coverage_margin=COVERAGE_MARGIN if "coverage" in parts else None,
         one_to_one="one-to-one" in parts,
+        calibration=calibration,
     )
 
 
@@ -140,14 +161,28 @@ class Selection:
     reasons: tuple[str | None, ...]
 
 
+def calibration_thresholds(best_scores: Iterable[tuple[set[str], dict[str, float]]], percentile: float) -> dict[str, float]:
+    """Per word: the ``percentile`` of its best Eq. 2 score over the images whose captions do not
+    mention it. ``best_scores`` holds per image (its caption's words, {word: best score over its
+    regions}) for every word to calibrate."""
+    unmentioned = defaultdict(list)
+    for words, scores in best_scores:
+        for word, score in scores.items():
+            if word not in words:
+                unmentioned[word].append(score)
+    return {word: float(np.percentile(values, percentile)) for word, values in unmentioned.items()}
+
+
 def select_regions(scores: torch.Tensor, rule: AlignmentRule, *, objectness: torch.Tensor | None = None,
-                   boxes: torch.Tensor | None = None, class_scores: torch.Tensor | None = None) -> Selection:
+                   boxes: torch.Tensor | None = None, class_scores: torch.Tensor | None = None,
+                   thresholds: torch.Tensor | None = None) -> Selection:
     """Eq. 2 (``rule`` = ``eq2``): b_o = argmax_r v_o^T h_Emb(f_r), with the rule's parts.
 
     ``scores [K, R]`` = v_o^T h_Emb(f_r) of the image's caption nouns against its regions;
     ``objectness [R]`` (needed by objectness and nms), ``boxes [R, 4]`` (nms, coverage) and the
-    teacher's classes' scores ``class_scores [C, R]`` (gate). The returned logit is Eq. 2's score
-    of the chosen region whatever ranked it.
+    teacher's classes' scores ``class_scores [C, R]`` (gate), and each noun's calibrated threshold
+    ``thresholds [K]`` (calibrated; -inf for a word without one). The returned logit is Eq. 2's
+    score of the chosen region whatever ranked it.
     """
     if scores.shape[1] == 0:
         raise ValueError("no regions to align to: the image produced no proposals.")
@@ -165,10 +200,16 @@ def select_regions(scores: torch.Tensor, rule: AlignmentRule, *, objectness: tor
     if rule.coverage_margin is not None:
         chosen = largest_within_margin(ranked, allowed, chosen, boxes, rule.coverage_margin)
     gated = allowed.any(dim=1)
-    reasons = tuple(None if c >= 0 else NO_REGION_PASSES_GATE if not g else NO_REGION_LEFT
-                    for c, g in zip(chosen.tolist(), gated.tolist()))
+    reasons = [None if c >= 0 else NO_REGION_PASSES_GATE if not g else NO_REGION_LEFT
+               for c, g in zip(chosen.tolist(), gated.tolist())]
     logit = scores.gather(1, chosen.clamp_min(0)[:, None])[:, 0]
-    return Selection(chosen, logit, reasons)
+    if rule.calibration is not None:
+        if thresholds is None:
+            raise ValueError(f"alignment {rule.name!r} needs each noun's calibrated threshold.")
+        below = (chosen >= 0) & (logit < thresholds.to(logit))
+        chosen = torch.where(below, -1, chosen)
+        reasons = [BELOW_CALIBRATED_THRESHOLD if b else r for r, b in zip(reasons, below.tolist())]
+    return Selection(chosen, logit, tuple(reasons))
 
 
 def binarize_mask(mask_logits: torch.Tensor) -> torch.Tensor:

@@ -131,8 +131,8 @@ class OpenVocabMaskRCNN(nn.Module):
             results.append({"box": box, "mask_logits": logits, "mask": mask})
         return results
 
-    def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor],
-              alignment: str = "eq2") -> list[dict]:
+    def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor], alignment: str = "eq2",
+              thresholds: list[torch.Tensor | None] | None = None) -> list[dict]:
         """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.
 
         Per image: ``region`` (per noun, the proposal the ``alignment`` rule chose, ``-1`` for a
@@ -141,17 +141,18 @@ class OpenVocabMaskRCNN(nn.Module):
         [background, the caption's nouns]); and for the nouns with a region only, in order:
         ``box`` (the proposal refined by the class-agnostic box regression, input-image xyxy: the
         box the mask head segments), ``mask_logits`` (``[K', 28, 28]``) and ``mask`` (Eq. 4,
-        ``[K', H, W]`` bool).
+        ``[K', H, W]`` bool). ``thresholds``: per image its nouns' calibrated thresholds ``[K_i]``,
+        which a ``+calibrated@P`` rule needs.
         """
         if len(images) != len(noun_embeddings):
             raise ValueError(f"{len(images)} images but {len(noun_embeddings)} noun-embedding matrices.")
         rule = parse_alignment(alignment)
         context, evidence = self.region_evidence(images)
         chosen = []
-        for regions, nouns in zip(evidence, noun_embeddings):
+        for regions, nouns, limits in zip(evidence, noun_embeddings, thresholds or [None] * len(images)):
             nouns = nouns.to(regions.embeddings.device, regions.embeddings.dtype)
             selection = select_regions(nouns @ regions.embeddings.T, rule, objectness=regions.objectness,
-                                       boxes=regions.boxes, class_scores=regions.class_scores)
+                                       boxes=regions.boxes, class_scores=regions.class_scores, thresholds=limits)
             kept = selection.region >= 0
             picked = regions.embeddings[selection.region.clamp_min(0)]
             probabilities = F.softmax(embedding_scores(picked, nouns), dim=-1)

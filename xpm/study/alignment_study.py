@@ -6,23 +6,22 @@ The teacher runs once over the captioned images; per image the evidence every ru
 and the mask head then segments the union of the picked regions once. Each (image, caption
 noun) is judged per rule: *correct* when the box overlaps an instance of the noun's class by
 IoU >= 0.5; an *absent* noun (its class is not in the image: a noisy caption) should get no
-label. Per-noun calibration (``+calibrated@P``) needs every image's scores before it can judge
-any, so it is a study rule on top of another rule, not a pipeline one.
+label. A ``+calibrated@P`` rule is scored as its rule without calibration, then filtered by
+thresholds from all the studied images (the pipeline takes them from a sample before labelling).
 """
 
 from __future__ import annotations
 
 import glob
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from pycocotools import mask as coco_mask
 
-from xpm.modeling.alignment import ALIGNMENTS, parse_alignment, select_regions
+from xpm.modeling.alignment import ALIGNMENTS, calibration_thresholds, parse_alignment, select_regions
 
 GROUPS = ("base", "target", "caption_only", "unmapped")
 BOX_IOU_CORRECT = 0.5
@@ -35,19 +34,14 @@ class StudyConfig:
     out: str
     images: int = 2000
     rules: tuple[str, ...] = ALIGNMENTS
-    # Rules whose kept labels are also filtered by per-noun calibration at these percentiles.
-    calibrated: tuple[str, ...] = ("eq2+objectness", "eq2+objectness+bg-gate")
-    percentiles: tuple[float, ...] = (90.0, 95.0, 99.0)
     batch_size: int = 8
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        for name in (*self.rules, *self.calibrated):
+        for name in self.rules:
             parse_alignment(name)
         if self.images < 1 or self.batch_size < 1:
             raise ValueError(f"study config: images={self.images} and batch_size={self.batch_size} must be at least 1.")
-        if not all(0 < p < 100 for p in self.percentiles):
-            raise ValueError(f"study config: percentiles {self.percentiles} must lie in (0, 100).")
 
 
 @dataclass
@@ -118,7 +112,9 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
     model = detector_from_checkpoint(checkpoint, device).eval()
     embed = WordEmbeddings(text_embedder_for(checkpoint, config.teacher))
     extract = NounExtractor(load_lexicon())
-    rules = {name: parse_alignment(name) for name in dict.fromkeys((*config.rules, *config.calibrated))}
+    # What each rule picks before calibration; calibrated rules share their base rule's picks.
+    studied = {name: parse_alignment(name) for name in config.rules}
+    rules = {rule.name: rule for rule in (replace(r, calibration=None) for r in studied.values())}
     tallies = {name: RuleTally() for name in rules}
     # per image: the caption's lemmas and every studied word's best Eq. 2 score (for calibration)
     best_scores: list[tuple[set[str], dict[str, float]]] = []
@@ -164,24 +160,13 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
         images += len(batch)
         if progress:
             progress(images)
-    thresholds = calibration_thresholds(best_scores, config.percentiles)
-    results = {name: summarize_rule(t.labels, t.seconds, images) for name, t in tallies.items()}
-    for name in config.calibrated:
-        for percentile, threshold in thresholds.items():
-            results[f"{name}+calibrated@{percentile:g}"] = summarize_rule(
-                calibrate(tallies[name].labels, threshold), tallies[name].seconds, images)
+    results = {}
+    for name, rule in studied.items():
+        tally = tallies[replace(rule, calibration=None).name]
+        labels = tally.labels if rule.calibration is None else calibrate(
+            tally.labels, calibration_thresholds(best_scores, rule.calibration))
+        results[name] = summarize_rule(labels, tally.seconds, images)
     return {"images": images, "teacher_seconds_per_image": teacher_seconds / max(images, 1), "rules": results}
-
-
-def calibration_thresholds(best_scores: list[tuple[set[str], dict[str, float]]], percentiles) -> dict[float, dict[str, float]]:
-    """Per percentile P and word w: the P-th percentile of w's best Eq. 2 score over the images
-    whose captions do not mention w, i.e. how high w scores where it is most likely absent."""
-    unmentioned = defaultdict(list)
-    for lemmas, scores in best_scores:
-        for word, score in scores.items():
-            if word not in lemmas:
-                unmentioned[word].append(score)
-    return {p: {word: float(np.percentile(values, p)) for word, values in unmentioned.items()} for p in percentiles}
 
 
 def calibrate(labels: list[NounLabel], threshold: dict[str, float]) -> list[NounLabel]:

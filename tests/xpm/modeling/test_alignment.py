@@ -3,10 +3,12 @@ import torch
 
 from xpm.modeling.alignment import (
     ALIGNMENTS,
+    BELOW_CALIBRATED_THRESHOLD,
     NO_REGION_LEFT,
     NO_REGION_PASSES_GATE,
     AlignmentRule,
     binarize_mask,
+    calibration_thresholds,
     parse_alignment,
     select_regions,
 )
@@ -91,9 +93,26 @@ def test_one_to_one_keeps_two_nouns_off_one_object():
     assert left.region.tolist() == [0, -1] and left.reasons == (None, NO_REGION_LEFT)
 
 
+def test_calibration_drops_a_label_scoring_below_where_its_word_is_absent():
+    # "kite" reaches 0.9-1.0 on images that do not mention it: its best region here (0.6) is no
+    # evidence, while the dog's 3.0 is well above the dog's threshold.
+    thresholds = calibration_thresholds([({"dog"}, {"kite": 0.9, "dog": 3.5}), ({"dog"}, {"kite": 1.0, "dog": 3.2}),
+                                         ({"kite"}, {"kite": 2.0, "dog": 0.4})], 50.0)
+    assert thresholds == pytest.approx({"kite": 0.95, "dog": 0.4})
+    scores = torch.tensor([[3.0, 0.1], [0.6, 0.2]])
+    rule = parse_alignment("eq2+calibrated@50")
+    assert select_regions(scores, parse_alignment("eq2")).region.tolist() == [0, 0]
+    selection = select_regions(scores, rule, thresholds=torch.tensor([thresholds["dog"], thresholds["kite"]]))
+    assert selection.region.tolist() == [0, -1] and selection.reasons == (None, BELOW_CALIBRATED_THRESHOLD)
+    torch.testing.assert_close(selection.logit, torch.tensor([3.0, 0.6]))
+    with pytest.raises(ValueError, match="threshold"):
+        select_regions(scores, rule)
+
+
 def test_every_listed_rule_parses_to_its_own_name_and_bad_names_are_named():
     assert [parse_alignment(name).name for name in ALIGNMENTS] == list(ALIGNMENTS)
-    for bad in ("softmax", "eq2+gate+objectness", "eq2+gate+bg-gate", "eq2+objectness+objectness"):
+    for bad in ("softmax", "eq2+gate+objectness", "eq2+gate+bg-gate", "eq2+objectness+objectness",
+                "eq2+calibrated@70+gate", "eq2+calibrated@x", "eq2+calibrated@100"):
         with pytest.raises(ValueError, match="alignment"):
             parse_alignment(bad)
 

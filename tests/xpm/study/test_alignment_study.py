@@ -1,6 +1,7 @@
 import pytest
 
-from xpm.study.alignment_study import NounLabel, StudyConfig, calibrate, calibration_thresholds, markdown_table, run_study, summarize_rule
+from xpm.modeling.alignment import calibration_thresholds
+from xpm.study.alignment_study import NounLabel, StudyConfig, calibrate, markdown_table, run_study, summarize_rule
 
 
 def test_summary_counts_precision_recall_and_absent_labels_per_group():
@@ -23,7 +24,7 @@ def test_summary_counts_precision_recall_and_absent_labels_per_group():
 def test_calibration_drops_a_word_scoring_below_where_it_is_absent():
     # "kite" scores 0.9-1.0 on images that do not mention it: a label at 0.3 is no evidence.
     best = [({"cat"}, {"kite": 0.9, "cat": 2.0}), ({"cat"}, {"kite": 1.0, "cat": 2.5}), ({"kite"}, {"kite": 0.3, "cat": 0.1})]
-    thresholds = calibration_thresholds(best, [50.0])[50.0]
+    thresholds = calibration_thresholds(best, 50.0)
     assert thresholds == pytest.approx({"kite": 0.95, "cat": 0.1})
     labels = [NounLabel("kite", "target", False, True, 0.3), NounLabel("cat", "target", True, True, 2.0, correct=True)]
     assert [label.kept for label in calibrate(labels, thresholds)] == [False, True]
@@ -31,7 +32,7 @@ def test_calibration_drops_a_word_scoring_below_where_it_is_absent():
 
 def test_the_study_scores_every_rule_on_the_same_nouns(tiny_world, tiny_teacher, tmp_path):
     config = StudyConfig(world=str(tiny_world), teacher=str(tiny_teacher), out=str(tmp_path), images=6, batch_size=4,
-                         rules=("eq2", "eq2+objectness+gate"), calibrated=("eq2",), percentiles=(90.0,))
+                         rules=("eq2", "eq2+objectness+gate", "eq2+calibrated@90"))
     results = run_study(config)
     assert results["images"] == 6
     rules = results["rules"]
