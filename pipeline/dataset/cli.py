@@ -22,7 +22,8 @@ def add_arguments(parser) -> None:
     report.add_argument("--top", type=int, default=30, help="nouns in the frequency chart (default 30)")
     verify = sub.add_parser("verify", help="re-hash every shard; exit 1 naming the first bad one")
     verify.add_argument("version")
-    diff = sub.add_parser("diff", help="lineage changes, per-noun count changes, samples added and removed")
+    diff = sub.add_parser("diff", help="lineage changes, per-noun count changes, samples added and removed, and per noun "
+                                       "the labels added, removed and moved (box IoU < 0.5) in the samples both hold")
     diff.add_argument("a")
     diff.add_argument("b")
     diff.add_argument("--limit", type=int, default=20, help="rows shown per section (default 20)")
@@ -58,7 +59,7 @@ def _report(args) -> int:
 
 
 def run(args) -> int:
-    from pipeline.dataset.inspect import diff_versions, first_bad_shard
+    from pipeline.dataset.inspect import diff_versions, first_bad_shard, label_changes
     from pipeline.dataset.versions import list_datasets, open_version
 
     if args.action == "list":
@@ -94,4 +95,8 @@ def run(args) -> int:
         print(f"  + {key}")
     for key in result.removed[: args.limit]:
         print(f"  - {key}")
+    changes = label_changes(a, b)
+    print(f"labels by noun in the samples both hold (added / removed / moved): {len(changes)} noun(s) changed")
+    for row in changes[: args.limit]:
+        print(f"  {row.word}: +{row.added} -{row.removed} ~{row.moved}")
     return 0

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass
+from typing import Iterator
 
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dataset.versions import DatasetVersion
+from pipeline.read.shard_reader import read_shard
+from pipeline.records import RawSample
+from schemas.pseudo_label import PseudoLabels
 from xpm.io.dataset_version import first_bad_shard as check_shards
 
 
@@ -74,3 +80,69 @@ def diff_versions(a: DatasetVersion, b: DatasetVersion) -> VersionDiff:
     ka = {f"{row['shard']}/{row['key']}" for row in a.index}
     kb = {f"{row['shard']}/{row['key']}" for row in b.index}
     return VersionDiff(lineage, nouns, sorted(kb - ka), sorted(ka - kb))
+
+
+# A label of one noun counts as moved when its box overlaps the other version's by less than this.
+MOVED_BELOW_IOU = 0.5
+
+
+@dataclass(frozen=True)
+class NounLabelChange:
+    word: str
+    added: int
+    removed: int
+    moved: int
+
+
+def pseudo_label_records(version: DatasetVersion) -> Iterator[tuple[str, PseudoLabels]]:
+    """``(shard/key, record)`` of every sample, in shard order; images are not decoded."""
+    for entry in version.manifest["shards"]:
+        if not entry["samples"]:
+            continue
+        with FileSystems.open(version.shard_path(entry["name"]), compression_type="uncompressed") as stream:
+            for item in read_shard(stream, entry["name"]):
+                if isinstance(item, RawSample):
+                    yield f"{entry['name']}/{item.key}", PseudoLabels.from_json(json.loads(item.parts["json"]))
+
+
+def _box_iou(a, b) -> float:
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def sample_label_changes(before: list[tuple[str, tuple]], after: list[tuple[str, tuple]]) -> tuple[Counter, Counter, Counter]:
+    """One sample's ``(word, box)`` labels in two versions -> per word the labels added, removed
+    and moved (a box of IoU < ``MOVED_BELOW_IOU`` with its best-overlapping counterpart)."""
+    added, removed, moved = Counter(), Counter(), Counter()
+    remaining: dict[str, list[tuple]] = {}
+    for word, box in before:
+        remaining.setdefault(word, []).append(box)
+    for word, box in after:
+        candidates = remaining.get(word)
+        if not candidates:
+            added[word] += 1
+            continue
+        best = max(candidates, key=lambda other: _box_iou(box, other))
+        if _box_iou(box, best) < MOVED_BELOW_IOU:
+            moved[word] += 1
+        candidates.remove(best)
+    removed.update({word: len(boxes) for word, boxes in remaining.items() if boxes})
+    return added, removed, moved
+
+
+def label_changes(a: DatasetVersion, b: DatasetVersion) -> list[NounLabelChange]:
+    """Per noun, over the samples both versions hold: labels that ``b`` adds, removes or moves
+    against ``a`` (:func:`sample_label_changes`). Most changed first."""
+    old = dict(pseudo_label_records(a))
+    added, removed, moved = Counter(), Counter(), Counter()
+    for sample, labels in pseudo_label_records(b):
+        if sample in old:
+            pairs = [[(n.word, n.box_xyxy) for n in record.nouns] for record in (old[sample], labels)]
+            for total, change in zip((added, removed, moved), sample_label_changes(*pairs)):
+                total.update(change)
+    rows = [NounLabelChange(w, added[w], removed[w], moved[w]) for w in added.keys() | removed.keys() | moved.keys()
+            if added[w] or removed[w] or moved[w]]
+    return sorted(rows, key=lambda r: (-(r.added + r.removed + r.moved), r.word))

@@ -250,6 +250,12 @@ def test_a_gate_leaves_nouns_unlabeled_and_every_one_is_recorded_with_its_reason
     assert sum(gated.manifest["counts"]["unlabeled_by_reason"].values()) == dropped
     assert gated.manifest["counts"]["nouns"] + dropped == run.manifest["counts"]["nouns"]
     assert run.manifest["counts"]["unlabeled_by_reason"] == {}
+    from pipeline.dataset.inspect import label_changes
+    from pipeline.dataset.versions import open_version
+
+    changes = label_changes(open_version(run.version_dir), open_version(gated.version_dir))
+    assert sum(r.removed for r in changes) == dropped and sum(r.added for r in changes) == 0
+    assert label_changes(open_version(run.version_dir), open_version(run.version_dir)) == []
 
 
 def test_a_calibrated_rule_keeps_its_thresholds_in_the_version_and_says_which_labels_fell_below(first_run, tmp_path):
@@ -269,3 +275,12 @@ def test_a_calibrated_rule_keeps_its_thresholds_in_the_version_and_says_which_la
             assert noun.logit >= thresholds.get(noun.word, float("-inf")) - 1e-4
     assert below > 0
     assert calibrated.manifest["counts"]["unlabeled_by_reason"] == {"below_calibrated_threshold": below}
+
+
+def test_a_label_is_added_removed_or_moved_by_its_box():
+    from pipeline.dataset.inspect import sample_label_changes
+
+    before = [("dog", (0, 0, 10, 10)), ("dog", (50, 50, 60, 60)), ("cat", (0, 0, 5, 5))]
+    after = [("dog", (51, 51, 61, 61)), ("dog", (20, 20, 30, 30)), ("kite", (0, 0, 9, 9))]
+    added, removed, moved = sample_label_changes(before, after)
+    assert (added, removed, moved) == ({"kite": 1}, {"cat": 1}, {"dog": 1})
