@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from pipeline.dataset.inspect import flatten, nouns_by_frequency
+from pipeline.dataset.inspect import SCORE_BINS, flatten, nouns_by_frequency, score_distribution
 from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
 from pipeline.dataset.versions import DatasetVersion
 from xpm.config import ConfigError
@@ -78,6 +78,18 @@ def _gallery(version: DatasetVersion, out_dir: Path, samples: int) -> str:
             f'<div class="gallery">{"".join(figures)}</div>')
 
 
+def _scores_section(version: DatasetVersion) -> str:
+    scores = score_distribution(version)
+    bins = [[f"{low:.1f}-{high:.1f}", count] for low, high, count in zip(SCORE_BINS, SCORE_BINS[1:], scores.kept_by_score_bin)]
+    quantiles = [[which, len(getattr(scores, f"{which}_logits")), *(f"{v:.3f}" for v in values)]
+                 for which in ("kept", "unlabeled") if (values := scores.quantiles(which)) is not None]
+    rule = version.manifest["lineage"]["config"].get("alignment", "eq2")
+    return (f"<p>Alignment rule <code>{escape(rule)}</code>. Kept labels by teacher score (softmax over background "
+            "and the caption's nouns):</p>" + _table(["score", "labels"], bins, numeric={1})
+            + "<p>Eq. 2 score (logit) of the labels kept and of the caption nouns the rule left unlabeled:</p>"
+            + _table(["labels", "count", "min", "10%", "median", "90%", "max"], quantiles, numeric={1, 2, 3, 4, 5, 6}))
+
+
 def write_html_report(version: DatasetVersion, out_dir: Path, *, samples: int = 24, top: int = 30) -> Path:
     """Write the report into ``out_dir`` (an existing folder); the path of its ``index.html``."""
     if top < 1:
@@ -111,13 +123,15 @@ def write_html_report(version: DatasetVersion, out_dir: Path, *, samples: int = 
 <h1>Dataset version {title}</h1>
 <p class="muted"><code>{escape(version.path)}</code></p>
 <nav><a href="#counts">counts</a> · <a href="#nouns">nouns</a> · <a href="#rejects">rejects</a> ·
-<a href="#lineage">lineage</a> · <a href="#gallery">gallery</a></nav>
+<a href="#scores">alignment scores</a> · <a href="#lineage">lineage</a> · <a href="#gallery">gallery</a></nav>
 <h2 id="counts">Counts</h2>
 {_table(["", "count"], count_rows, numeric={1})}
 <h2 id="nouns">Nouns by frequency</h2>
 {nouns_html}
 <h2 id="rejects">Rejects by reason</h2>
 {_rejects_section(version)}
+<h2 id="scores">Alignment scores</h2>
+{_scores_section(version)}
 <h2 id="lineage">Lineage</h2>
 {_table(["field", "value"], lineage_rows)}
 <h3>Input shards</h3>

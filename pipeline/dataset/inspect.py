@@ -146,3 +146,34 @@ def label_changes(a: DatasetVersion, b: DatasetVersion) -> list[NounLabelChange]
     rows = [NounLabelChange(w, added[w], removed[w], moved[w]) for w in added.keys() | removed.keys() | moved.keys()
             if added[w] or removed[w] or moved[w]]
     return sorted(rows, key=lambda r: (-(r.added + r.removed + r.moved), r.word))
+
+
+# Edges of the teacher-score bins of ``score_distribution`` (the softmax probability the gallery shows).
+SCORE_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+@dataclass(frozen=True)
+class ScoreDistribution:
+    """The alignment evidence of a version's labels: kept labels by teacher-score bin, and the
+    Eq. 2 score (logit) quantiles of kept labels and of nouns the rule left unlabeled."""
+
+    kept_by_score_bin: list[int]
+    kept_logits: list[float]
+    unlabeled_logits: list[float]
+
+    def quantiles(self, which: str, qs=(0.0, 0.1, 0.5, 0.9, 1.0)) -> list[float] | None:
+        values = sorted(getattr(self, f"{which}_logits"))
+        if not values:
+            return None
+        return [values[min(len(values) - 1, int(q * len(values)))] for q in qs]
+
+
+def score_distribution(version: DatasetVersion) -> ScoreDistribution:
+    bins = [0] * (len(SCORE_BINS) - 1)
+    kept, unlabeled = [], []
+    for _, record in pseudo_label_records(version):
+        for noun in record.nouns:
+            bins[min(len(bins) - 1, int(noun.score * (len(bins))))] += 1
+            kept.append(noun.logit)
+        unlabeled += [noun.logit for noun in record.unlabeled]
+    return ScoreDistribution(bins, kept, unlabeled)

@@ -41,7 +41,7 @@ def report(tiny_version, tmp_path_factory):
 
 def test_static_files_with_relative_links_that_exist(report, tiny_version):
     html = report.read_text()
-    for heading in ("Counts", "Nouns by frequency", "Rejects by reason", "Lineage", "Gallery"):
+    for heading in ("Counts", "Nouns by frequency", "Rejects by reason", "Alignment scores", "Lineage", "Gallery"):
         assert f">{heading}</h2>" in html
     assert "<script" not in html
     links = _links(html)
@@ -86,3 +86,14 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     # Text, tables and the one-colour chart have a few hundred colours; the gallery's pictures
     # bring thousands, so this fails when the thumbnails do not render.
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 2000
+
+
+def test_the_score_distribution_counts_every_label_once(tiny_version):
+    from pipeline.dataset.inspect import score_distribution
+
+    version = open_version(str(tiny_version))
+    scores = score_distribution(version)
+    assert sum(scores.kept_by_score_bin) == len(scores.kept_logits) == version.manifest["counts"]["nouns"]
+    assert scores.unlabeled_logits == []  # eq2 labels every noun
+    low, *_, high = scores.quantiles("kept")
+    assert low == min(scores.kept_logits) and high == max(scores.kept_logits)
