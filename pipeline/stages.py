@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import apache_beam as beam
 import numpy as np
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.decode import DecodeLimits, decode_sample
@@ -24,6 +23,7 @@ from pipeline.records import Reject
 from pipeline.finalize import part_path, shard_path
 from pipeline.write.filesystem import write_bytes
 from pipeline.write.shard_writer import LabelledSample, canonical_json, write_output_shard
+from xpm.io.parquet import read_parquet_rows
 
 REJECTS = "rejects"
 INPUTS = "inputs"
@@ -73,7 +73,7 @@ def source_failures(path: str, shard: str) -> list[Reject]:
     if parquet is None or not FileSystems.exists(parquet):
         return []
     with FileSystems.open(parquet, compression_type="uncompressed") as stream:
-        rows = pq.read_table(io.BytesIO(stream.read()), columns=["key", "status", "error_message"]).to_pylist()
+        rows = read_parquet_rows(io.BytesIO(stream.read()), columns=["key", "status", "error_message"])
     return [
         Reject(row["key"], shard, "source", row["status"] or "failed", row["error_message"] or "")
         for row in rows

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.version import existing_versions
@@ -24,6 +23,7 @@ from schemas.dataset_version import (
     version_dir_name,
 )
 from xpm.config import ConfigError
+from xpm.io.parquet import read_parquet_rows
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class DatasetVersion:
         return manifest
 
     def table(self, name: str) -> list[dict]:
-        return pq.read_table(io.BytesIO(read_bytes(FileSystems.join(self.path, name)))).to_pylist()
+        return read_parquet_rows(io.BytesIO(read_bytes(FileSystems.join(self.path, name))))
 
     @property
     def index(self) -> list[dict]:

@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import torch
 import webdataset as wds
 
@@ -20,6 +19,7 @@ from schemas.dataset_version import MANIFEST_FILE, SHARDS_DIR, VOCAB_FILE
 from trainers.data.shard_stream import resampled_stream
 from xpm.config import ConfigError
 from xpm.io.dataset_version import first_bad_shard
+from xpm.io.parquet import read_parquet_rows
 from xpm.io.pseudo_label_samples import decode_pseudo_sample
 
 
@@ -53,7 +53,7 @@ def open_version_data(version_dir: str | Path) -> VersionData:
     problem = first_bad_shard(manifest["shards"], lambda n: open(shard_dir / n, "rb"), lambda n: (shard_dir / n).is_file())
     if problem:
         raise ConfigError(f"dataset version {version_dir} is damaged: {shard_dir}/{problem}; re-run pseudo-label or restore it.")
-    rows = pq.read_table(version_dir / VOCAB_FILE).to_pylist()
+    rows = read_parquet_rows(version_dir / VOCAB_FILE)
     vocabulary = CaptionVocabulary(
         words=tuple(r["word"] for r in rows),
         vocab_ids=tuple(r["vocab_id"] for r in rows),
