@@ -18,11 +18,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
     parser.add_argument("--min-batch-size", type=int, help="smallest inference batch (default 1)")
     parser.add_argument("--max-batch-size", type=int, help="largest inference batch (default 8)")
-    parser.add_argument("--alignment", help="how a caption noun picks the teacher's region: eq2 (default, the paper's "
-                        "argmax) or eq2 with parts in this order: +objectness (rank by score + log objectness), +nms "
+    parser.add_argument("--alignment", help="how a caption noun picks the teacher's region: eq2 (the paper's argmax) "
+                        "or eq2 with parts in this order: +objectness (rank by score + log objectness), +nms "
                         "(NMS by objectness first), +gate or +bg-gate (keep a noun only where it beats background and "
                         "rival words; a noun no region passes gets no label), +coverage (the largest box near the "
-                        "best), +one-to-one (nouns matched to distinct regions); e.g. eq2+objectness+bg-gate")
+                        "best), +one-to-one (nouns matched to distinct regions), +calibrated@P (drop a label "
+                        "below its word's P-th percentile where the word is absent); default "
+                        "eq2+objectness+bg-gate+coverage")
     parser.add_argument("--shards-per-pipeline", type=int,
                         help="input shards per Beam pipeline run; 0 = all at once (for Dataflow/Flink/Spark); default 4")
     add_source_arguments(parser)

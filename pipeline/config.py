@@ -18,8 +18,9 @@ class PseudoLabelConfig:
     max_pixels: int = 40_000_000
     min_side: int = 16
     # How a caption noun picks the teacher's region: "eq2" (the paper's Eq. 2) or Eq. 2 with
-    # parts (xpm/modeling/alignment.py).
-    alignment: str = "eq2"
+    # parts (xpm/modeling/alignment.py); the default is alignment.DEFAULT_ALIGNMENT's value,
+    # written out so that reading this config imports no torch.
+    alignment: str = "eq2+objectness+bg-gate+coverage"
     # Input shards per Beam pipeline run (0: all in one). Local runners hold everything before
     # the per-shard grouping in memory, so the local default runs a few shards at a time and
     # memory stays bounded by shard size; distributed runners shuffle to disk and take all.

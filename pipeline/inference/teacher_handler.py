@@ -18,7 +18,7 @@ from apache_beam.ml.inference.base import ModelHandler
 from pipeline.write.filesystem import local_copy
 from xpm.device import resolve_device
 from xpm.io.images import rgb_tensor
-from xpm.modeling.alignment import parse_alignment
+from xpm.modeling.alignment import DEFAULT_ALIGNMENT, parse_alignment
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import OpenVocabMaskRCNN
 
@@ -50,7 +50,7 @@ class UnalignedNoun:
 
 class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun | UnalignedNoun], OpenVocabMaskRCNN]):
     def __init__(self, checkpoint: str, *, device: str = "auto", min_batch_size: int = 1, max_batch_size: int = 8,
-                 alignment: str = "eq2"):
+                 alignment: str = DEFAULT_ALIGNMENT):
         if not 1 <= min_batch_size <= max_batch_size:
             raise ValueError(f"batch sizes {min_batch_size}..{max_batch_size}: need 1 <= min <= max.")
         parse_alignment(alignment)

@@ -36,6 +36,13 @@ def first_run(inputs, tiny_teacher, tmp_path_factory):
     return root, config, run_pseudo_label(config)
 
 
+@pytest.fixture(scope="module")
+def eq2_run(first_run, tmp_path_factory):
+    """The paper's rule on the same inputs: every caption noun gets a label."""
+    _, config, _ = first_run
+    return run_pseudo_label(dataclasses.replace(config, output=str(tmp_path_factory.mktemp("eq2")), alignment="eq2"))
+
+
 def test_a_version_accounts_for_every_input_sample(first_run, bad_input_shard):
     root, _, run = first_run
     assert run.version_dir.endswith("/tiny/v1")
@@ -219,7 +226,9 @@ def test_multi_processing_workers_give_the_same_shards(first_run, tmp_path):
 def test_the_alignment_rule_is_a_recorded_setting_of_the_run(first_run, tmp_path):
     _, config, run = first_run
     objectness = run_pseudo_label(dataclasses.replace(config, output=str(tmp_path), alignment="eq2+objectness"))
-    assert run.manifest["lineage"]["config"]["alignment"] == "eq2"
+    from xpm.modeling.alignment import DEFAULT_ALIGNMENT
+
+    assert run.manifest["lineage"]["config"]["alignment"] == DEFAULT_ALIGNMENT == PseudoLabelConfig.alignment
     assert objectness.manifest["lineage"]["config"]["alignment"] == "eq2+objectness"
     assert [s["samples"] for s in objectness.manifest["shards"]] == [s["samples"] for s in run.manifest["shards"]]
     with pytest.raises(ValueError, match="alignment='softmax'.*--alignment"):
@@ -234,8 +243,9 @@ def _records(run) -> dict[str, PseudoLabels]:
     return records
 
 
-def test_a_gate_leaves_nouns_unlabeled_and_every_one_is_recorded_with_its_reason(first_run, tmp_path):
-    _, config, run = first_run
+def test_a_gate_leaves_nouns_unlabeled_and_every_one_is_recorded_with_its_reason(first_run, eq2_run, tmp_path):
+    _, config, _ = first_run
+    run = eq2_run
     gated = run_pseudo_label(dataclasses.replace(config, output=str(tmp_path), alignment="eq2+objectness+gate+one-to-one"))
     plain, kept = _records(run), _records(gated)
     assert plain.keys() == kept.keys()
@@ -258,8 +268,9 @@ def test_a_gate_leaves_nouns_unlabeled_and_every_one_is_recorded_with_its_reason
     assert label_changes(open_version(run.version_dir), open_version(run.version_dir)) == []
 
 
-def test_a_calibrated_rule_keeps_its_thresholds_in_the_version_and_says_which_labels_fell_below(first_run, tmp_path):
-    _, config, run = first_run
+def test_a_calibrated_rule_keeps_its_thresholds_in_the_version_and_says_which_labels_fell_below(first_run, eq2_run, tmp_path):
+    _, config, _ = first_run
+    run = eq2_run
     calibrated = run_pseudo_label(dataclasses.replace(config, output=str(tmp_path), alignment="eq2+calibrated@50"))
     thresholds = json.loads((Path(calibrated.version_dir) / "alignment_thresholds.json").read_text())
     assert thresholds and all(isinstance(v, float) for v in thresholds.values())
