@@ -64,6 +64,7 @@ def run_demo(config) -> Path:
     from xpm.device import resolve_device
     from xpm.io.atomic import write_text_atomically
     from xpm.io.files import save_png
+    from xpm.modeling.alignment import PAPER_ALIGNMENT
     from xpm.modeling.checkpoint import read_checkpoint
     from xpm.modeling.student import student_from_checkpoint
 
@@ -75,7 +76,7 @@ def run_demo(config) -> Path:
     device_name = f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "cpu"
     print(f"xpm demo: device {device_name}; output {out}", flush=True)
     calibrating = stages.robust_alpha_scale() == "eta"
-    stage = _Stages(total=7 + calibrating + (3 if config.ablation else 0))
+    stage = _Stages(total=8 + calibrating + (3 if config.ablation else 0))
 
     world = stage.run("synth", stages.make_world, config, sizes, out / "world")
     stage.say(f"world: {world.out_dir} ({'reused' if world.reused else 'written'})")
@@ -89,6 +90,10 @@ def run_demo(config) -> Path:
 
     version, reused = stage.run("pseudo-label", stages.pseudo_label_stage, config, world_dir, teacher.model_path, out / "datasets")
     stage.say(f"pseudo labels: {version} ({'reused' if reused else 'written by the Beam pipeline'})")
+    # The paper's rule on the same teacher, only for the report's side-by-side label quality.
+    paper_version, reused = stage.run("pseudo-label eq2", stages.pseudo_label_stage, config, world_dir, teacher.model_path,
+                                      out / "datasets", alignment=PAPER_ALIGNMENT, dataset=f"world-{PAPER_ALIGNMENT}")
+    stage.say(f"pseudo labels ({PAPER_ALIGNMENT}, the paper's rule): {paper_version} ({'reused' if reused else 'written'})")
 
     eta = None
     if calibrating:
@@ -122,7 +127,10 @@ def run_demo(config) -> Path:
     truth, category_of = world_dir / "captioned" / "instances_all.json", category_of_nouns(split)
     rows = measure_pseudo_labels(open_version(str(version)), truth, category_of)
     groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
-    quality = {"summary": summarize(rows, groups), "nouns": [row.__dict__ for row in rows]}
+    paper_rows = measure_pseudo_labels(open_version(str(paper_version)), truth, category_of)
+    quality = {"alignment": open_version(str(version)).manifest["lineage"]["config"]["alignment"],
+               "summary": summarize(rows, groups), "nouns": [row.__dict__ for row in rows],
+               "paper": {"alignment": PAPER_ALIGNMENT, "version": str(paper_version), "summary": summarize(paper_rows, groups)}}
     robust_model = student_from_checkpoint(read_checkpoint(robust_run.model_path), device)
     reliability = {"images": sizes.reliability_images,
                    "summary": measure_reliability(robust_model, version, truth, category_of, groups, caption_settings(robust),

@@ -63,24 +63,28 @@ def evaluate_stage(config: DemoConfig, world: Path, model_path: Path, json_path:
     return result
 
 
-def pseudo_label_stage(config: DemoConfig, world: Path, teacher: Path, root: Path) -> tuple[Path, bool]:
-    """The dataset version of this teacher's pseudo labels: the newest one under ``root/world``
-    when its lineage names this very teacher, else a new version from the Beam pipeline."""
+def pseudo_label_stage(config: DemoConfig, world: Path, teacher: Path, root: Path, *, alignment: str | None = None,
+                       dataset: str = "world") -> tuple[Path, bool]:
+    """The dataset version of this teacher's pseudo labels under ``alignment`` (the pipeline's
+    default when None): the newest one under ``root/dataset`` when its lineage names this very
+    teacher and rule, else a new version from the Beam pipeline."""
     from pipeline.config import PseudoLabelConfig
     from pipeline.dataset.versions import open_version
     from pipeline.job import run_pseudo_label
     from xpm.config import ConfigError
 
-    dataset = root / "world"
+    wanted = PseudoLabelConfig(input=str(world / "captioned" / "*.tar"), teacher=str(teacher), output=str(root), name=dataset,
+                               device=config.device)
+    if alignment is not None:
+        wanted = replace(wanted, alignment=alignment)
     try:
-        newest = open_version(str(dataset))
-        if newest.manifest["lineage"]["teacher_sha256"] == file_sha256(teacher):
+        newest = open_version(str(root / dataset))
+        lineage = newest.manifest["lineage"]
+        if lineage["teacher_sha256"] == file_sha256(teacher) and lineage["config"]["alignment"] == wanted.alignment:
             return Path(newest.path), True
     except (ConfigError, FileNotFoundError):
         pass
-    run = run_pseudo_label(PseudoLabelConfig(input=str(world / "captioned" / "*.tar"), teacher=str(teacher),
-                                             output=str(root), name="world", device=config.device))
-    return Path(run.version_dir), False
+    return Path(run_pseudo_label(wanted).version_dir), False
 
 
 def robust_alpha_scale() -> str:

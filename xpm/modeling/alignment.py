@@ -33,6 +33,8 @@ import numpy as np
 import torch
 from torchvision.ops import box_area, nms
 
+# The paper's Eq. 2: argmax over all proposals, no threshold, one box per caption noun.
+PAPER_ALIGNMENT = "eq2"
 RULE_PARTS = ("objectness", "nms", "gate", "bg-gate", "coverage", "one-to-one")
 # The rules `xpm pseudo-label --alignment` and the selection study offer; any other ordered
 # combination of RULE_PARTS parses too.

@@ -66,13 +66,20 @@ def test_quick_demo_runs_every_stage_and_resumes(tmp_path, capsys):
     with Image.open(out / "noise_sheet.png") as sheet:
         assert sheet.width > 200 and sheet.height > 200
     assert (out / "datasets" / "world" / "v1" / "manifest.json").is_file()
+    paper = json.loads((out / "datasets" / "world-eq2" / "v1" / "manifest.json").read_text())
+    assert paper["lineage"]["config"]["alignment"] == "eq2"
+    quality = json.loads((out / "pseudo_label_quality.json").read_text())
+    assert quality["alignment"] != "eq2" and quality["paper"]["alignment"] == "eq2"
+    # The paper's rule gives every caption noun a box, so it keeps at least as many labels.
+    assert quality["paper"]["summary"]["all"]["labels"] >= quality["summary"]["all"]["labels"] > 0
+    assert f"| target | `{quality['alignment']}` |" in report and "| target | `eq2` |" in report
     evaluated = (out / "students" / "gt+x+m+alpha" / "eval.json").stat().st_mtime_ns
 
     assert main(["demo", "--quick", "--out", str(out), "--device", "cpu"]) == 0
     second = capsys.readouterr().out
     assert "world: " in second and "(reused)" in second
     assert "teacher: " in second and second.count("(reused)") >= 4
-    assert not (out / "datasets" / "world" / "v2").exists()
+    assert not (out / "datasets" / "world" / "v2").exists() and not (out / "datasets" / "world-eq2" / "v2").exists()
     assert (out / "students" / "gt+x+m+alpha" / "eval.json").stat().st_mtime_ns == evaluated
 
 
