@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xpm.arguments import existing_file
+
 HELP = "pseudo-label captioned shards with a teacher (Apache Beam) into an immutable dataset version"
 PASSES_BEAM_OPTIONS = True
 
@@ -14,7 +16,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--teacher", help="teacher checkpoint (model.pt of train-teacher)")
     parser.add_argument("--output", help="dataset root: the version goes to ROOT/NAME/vN")
     parser.add_argument("--name", help="dataset name (letters, digits, '-', '_')")
-    parser.add_argument("--config", help="YAML with PseudoLabelConfig fields; flags override it")
+    parser.add_argument("--config", type=existing_file, help="YAML with PseudoLabelConfig fields; flags override it")
     parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
     parser.add_argument("--min-batch-size", type=int, help="smallest inference batch (default 1)")
     parser.add_argument("--max-batch-size", type=int, help="largest inference batch (default 8)")
@@ -28,6 +30,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--shards-per-pipeline", type=int,
                         help="input shards per Beam pipeline run; 0 = all at once (for Dataflow/Flink/Spark); default 4")
     add_source_arguments(parser)
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.epilog = (
         "Any other --option goes to Apache Beam: --runner (default: the local FnApiRunner, which needs no "
         "download), --direct_num_workers N, --direct_running_mode in_memory|multi_threading|multi_processing, "
@@ -42,7 +45,7 @@ def shard_source(rows, args) -> str:
     import json
     from pathlib import Path
 
-    from pipeline.shard import write_shards
+    from pipeline.shard import SUMMARY_FILE, describe, write_shards
     from xpm.config import ConfigError
 
     if not args.output or not args.name:
@@ -50,10 +53,9 @@ def shard_source(rows, args) -> str:
     named = [p for p in (args.tsv, args.images, args.url_map, args.coco_captions) if p]
     stamp = json.dumps([[str(Path(p).resolve()), Path(p).stat().st_mtime_ns if Path(p).exists() else 0] for p in named] + [args.shard_size])
     folder = Path(args.output) / args.name / ".sources" / hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    done = folder / "_SHARDED"
-    if not done.is_file():
-        summary = write_shards(rows, folder, args.shard_size)
-        done.write_text(f"{summary.samples} rows, {summary.shards} shards, {summary.missing} missing\n")
+    if not (folder / SUMMARY_FILE).is_file():
+        print(f"sharding the source into {folder}: {describe(write_shards(rows, folder, args.shard_size, quiet=args.quiet))}",
+              flush=True)
     return str(folder / "*.tar")
 
 

@@ -11,6 +11,7 @@ with the same arguments resumes; the version is committed by rename once every s
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +35,12 @@ from pipeline.write.filesystem import local_copy, read_bytes, write_bytes
 from pipeline.write.shard_writer import canonical_json
 from schemas.dataset_version import THRESHOLDS_FILE
 from xpm.modeling.alignment import parse_alignment
-from xpm.config import to_dict
+from xpm.config import ConfigError, to_dict
 from xpm.io.hashing import file_sha256
 from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
+from xpm.progress import LOGGER
+
+progress_log = logging.getLogger(LOGGER)
 
 # The DirectRunner's own portable runner, named directly: plain "DirectRunner" first tries to
 # fetch a Prism binary, which an offline machine cannot.
@@ -59,7 +63,8 @@ def _code_commit() -> str:
 
 
 def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, config: PseudoLabelConfig, checkpoint, teacher_sha: str,
-                   thresholds: dict[str, float] | None = None):
+                   thresholds: dict[str, float] | None = None, shards_before: int = 0, shards_total: int | None = None):
+    """``shards_before`` of the job's ``shards_total`` were written by earlier pipelines (progress lines)."""
     text = checkpoint.text_model
     read = pipeline | "Inputs" >> beam.Create(todo) | "Read" >> beam.ParDo(ReadShard()).with_outputs(REJECTS, INPUTS, main="samples")
     decoded = read.samples | "Decode" >> beam.ParDo(Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))).with_outputs(REJECTS, main="ok")
@@ -76,7 +81,7 @@ def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, confi
     return (
         {"samples": labelled, "rejects": rejects, "inputs": read[INPUTS]}
         | "ByShard" >> beam.CoGroupByKey()
-        | "Write" >> beam.ParDo(WriteShard(staging))
+        | "Write" >> beam.ParDo(WriteShard(staging, shards_total or len(todo), shards_before))
     )
 
 
@@ -131,9 +136,11 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
     lexicon = load_lexicon()
     thresholds = _calibrated_thresholds(config, checkpoint, inputs, staging, lexicon, WordEmbeddings(embedder))
     chunk = config.shards_per_pipeline or len(todo) or 1
+    progress_log.info(f"pseudo-label: {len(todo)} input shard(s) to label" + (f", {len(done)} reused from an interrupted run" if done else ""))
     for start in range(0, len(todo), chunk):
         with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
-            build_pipeline(pipeline, todo[start : start + chunk], staging, config, checkpoint, teacher_sha, thresholds)
+            build_pipeline(pipeline, todo[start : start + chunk], staging, config, checkpoint, teacher_sha, thresholds,
+                           shards_before=len(done) + start, shards_total=len(inputs))
     runner = next(arg.split("=", 1)[1] for arg in beam_args if arg.startswith("--runner="))
     lineage = {
         "teacher_sha256": teacher_sha,
@@ -146,4 +153,10 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
         "runner": runner,
     }
     manifest = finalize_version(staging, shards, lineage, WordEmbeddings(embedder), lexicon_vocab_ids(lexicon))
+    if manifest["counts"]["samples"] == 0:
+        FileSystems.delete([staging])
+        counts = manifest["counts"]
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(counts["rejects_by_reason"].items())) or "none"
+        raise ConfigError(f"no sample of the {counts['samples_read']} read from --input {config.input} got a pseudo label, "
+                          f"so no version was written; rejected: {reasons}.")
     return PseudoLabelRun(commit_version(staging, dataset_dir), manifest, resumed_shards=len(done))

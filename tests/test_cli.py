@@ -28,7 +28,7 @@ def test_nouns_json(capsys):
 
 def test_user_errors_are_one_line(tmp_path, capsys):
     assert main(["synth", str(tmp_path / "w"), "--split", str(tmp_path / "none.json")]) == 2
-    assert "split file" in capsys.readouterr().err
+    assert "argument --split" in capsys.readouterr().err
 
 
 def test_synth_list_classes(capsys):

@@ -11,8 +11,10 @@ import logging
 import sys
 
 from schemas.split import SplitError
+from xpm.arguments import OneLineErrors
 from xpm.config import ConfigError
 from xpm.modeling.errors import CheckpointError
+from xpm.progress import show_progress
 from xpm.resources.errors import MissingResourceError
 
 # name -> module with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
@@ -56,7 +58,7 @@ _BEAM_BIGQUERY_NOTICES = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrors(
         prog="xpm", description="Open-vocabulary instance segmentation from captioned images (XPM)."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -72,12 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     for logger, notice in _BEAM_BIGQUERY_NOTICES.items():
         logging.getLogger(logger).addFilter(notice)
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    # Commands that run Beam pipelines take Beam's own options (--runner, --direct_num_workers,
-    # ...) as they are; every other command refuses what it does not know.
-    if extra and not getattr(importlib.import_module(COMMANDS[args.command]), "PASSES_BEAM_OPTIONS", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:  # usage errors and --help end here, as a return code like every other error
+        args, extra = parser.parse_known_args(argv)
+        # Commands that run Beam pipelines take Beam's own options (--runner, --direct_num_workers,
+        # ...) as they are; every other command refuses what it does not know.
+        if extra and not getattr(importlib.import_module(COMMANDS[args.command]), "PASSES_BEAM_OPTIONS", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 2
     args.beam_args = extra
+    show_progress(not getattr(args, "quiet", False))
     try:
         return int(args._run(args) or 0)
     except USER_ERRORS as error:

@@ -109,6 +109,18 @@ def parse_set_options(items: list[str] | None) -> dict:
     return result
 
 
+def _check_names(cls: type, data: dict, blame) -> None:
+    """Unknown field names in ``data``, reported by ``blame(dotted name)`` so a typo is pinned on
+    where it was written (the YAML file or --set), not on the merge of both."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key not in fields:
+            raise ConfigError(f"{blame(key)}: unknown field; known here: {', '.join(sorted(fields))}.")
+        if dataclasses.is_dataclass(hints[key]) and isinstance(value, dict):
+            _check_names(hints[key], value, lambda name, key=key: blame(f"{key}.{name}"))
+
+
 def load_config(cls: type[C], path: str | Path | None = None, overrides: dict | None = None) -> C:
     """Defaults < YAML file < ``overrides`` (command-line values that were given; nested
     mappings override field by field)."""
@@ -121,8 +133,12 @@ def load_config(cls: type[C], path: str | Path | None = None, overrides: dict | 
             raise ConfigError(f"config file {path} does not exist.") from None
         except yaml.YAMLError as error:
             raise ConfigError(f"config file {path} is not valid YAML ({error}).") from None
+        except IsADirectoryError:
+            raise ConfigError(f"config file {path} is a folder; give the YAML file.") from None
         if not isinstance(data, dict):
             raise ConfigError(f"config file {path} must hold a mapping of field: value.")
+        _check_names(cls, data, lambda name: f"config file {path}: {name}")
+    _check_names(cls, {k: v for k, v in (overrides or {}).items() if v is not None}, lambda name: f"--set {name}")
     data = merge_overrides(data, overrides or {})
     return from_dict(cls, data, where=str(path) if path else "config")
 

@@ -63,6 +63,12 @@ def open_version(path: str) -> DatasetVersion:
     if parse_version_dir_name(path.split("/")[-1]) is None:
         versions = existing_versions(path)
         if not versions:
+            if not FileSystems.exists(path):
+                raise ConfigError(f"{path} does not exist; give a dataset version ROOT/NAME/vN (or ROOT/NAME for the newest).")
+            names = sorted({name for name, _, _ in list_datasets(path)})
+            if names:
+                raise ConfigError(f"{path} is a dataset root holding {', '.join(names)}; give ROOT/NAME "
+                                  f"(e.g. {FileSystems.join(path, names[0])}) or ROOT/NAME/vN.")
             raise ConfigError(f"{path} holds no finished dataset version (ROOT/NAME/vN with a manifest.json).")
         path = FileSystems.join(path, version_dir_name(versions[-1]))
     if not FileSystems.exists(FileSystems.join(path, MANIFEST_FILE)):
@@ -72,6 +78,8 @@ def open_version(path: str) -> DatasetVersion:
 
 def list_datasets(root: str) -> list[tuple[str, int, dict]]:
     """``(name, version, counts)`` of every finished version under ``root``."""
+    if not FileSystems.exists(root):
+        raise ConfigError(f"dataset root {root} does not exist (pseudo-label's --output).")
     pattern = FileSystems.join(root, "*", "v*", MANIFEST_FILE)
     found = sorted(m.path for r in FileSystems.match([pattern]) for m in r.metadata_list)
     rows = []

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
+from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import ModelHandler
 
 from pipeline.write.filesystem import local_copy
@@ -21,6 +22,9 @@ from xpm.io.images import rgb_tensor
 from xpm.modeling.alignment import DEFAULT_ALIGNMENT, parse_alignment
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
 from xpm.modeling.detector import OpenVocabMaskRCNN
+from xpm.progress import Progress
+
+_IMAGES_LABELLED = Metrics.counter("xpm", "images_labelled")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun | Unaligne
         self._device_name = device
         self._batch = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
         resolve_device(device)  # fail at pipeline construction, not on a worker an hour later
+        self._progress: Progress | None = None
 
     def load_model(self) -> OpenVocabMaskRCNN:
         device = resolve_device(self._device_name)
@@ -74,6 +79,10 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun | Unaligne
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
         with torch.inference_mode(), autocast:
             results = model.align(images, nouns, self._alignment, thresholds)
+        _IMAGES_LABELLED.inc(len(batch))
+        if self._progress is None:
+            self._progress = Progress("teacher (this worker)", "images")
+        self._progress.update(len(batch))
         return [_per_noun(r) for r in results]
 
     def batch_elements_kwargs(self) -> dict[str, int]:

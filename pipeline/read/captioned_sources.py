@@ -1,8 +1,11 @@
-"""Captioned images as users hold them, before sharding: Conceptual Captions' TSV with a local
-image folder (img2dataset ``files`` output or a url -> path mapping), and COCO captions.
+"""Captioned images as users hold them, before sharding: a captions TSV whose second column is an
+image URL (with img2dataset's ``files`` output or a url -> path map) or a local image path, and
+COCO captions.
 
-Each source yields :class:`SourceRow`s in a stable order; ``image`` is None (with ``error``)
-when the row's image is not on disk, so the shard stage can record it instead of dropping it.
+Each source yields, in a stable order, a :class:`SourceRow` per usable row (``image`` None, with
+``error``, when its image is not on disk: the shard stage records it instead of dropping it) and
+a :class:`BadRow` per line it cannot read, so one malformed line of a 3.3M-line file is recorded
+and skipped, not fatal.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from typing import Iterator
 from xpm.config import ConfigError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+# Why a row has no image, as counted in the shard summary.
+NO_IMAGE_FOR_URL = "no local image for this url"
+IMAGE_FILE_MISSING = "image file not found"
 
 
 @dataclass(frozen=True)
@@ -26,19 +32,32 @@ class SourceRow:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class BadRow:
+    """A line of the source that is not a caption and an image: skipped, kept for the user."""
+    line: int
+    text: str
+    reason: str
+
+
+def _is_url(field: str) -> bool:
+    return "://" in field
+
+
 def _looks_like_header(fields: list[str]) -> bool:
     return len(fields) >= 2 and fields[0].strip().lower() == "caption" and fields[1].strip().lower() == "url"
 
 
 def images_by_url(images_dir: Path) -> dict[str, Path]:
-    """img2dataset's ``files`` output: ``<key>.json`` (holding ``url``) beside ``<key>.<image>``."""
+    """img2dataset's ``files`` output: ``<key>.json`` (holding ``url``) beside ``<key>.<image>``;
+    empty for a plain image folder."""
     if not images_dir.is_dir():
-        raise FileNotFoundError(f"image folder {images_dir} does not exist.")
+        raise ConfigError(f"--images {images_dir}: " + ("not a folder." if images_dir.exists() else "does not exist."))
     found = {}
     for meta in sorted(images_dir.rglob("*.json")):
         try:
             url = json.loads(meta.read_text()).get("url")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             continue
         image = next((meta.with_suffix(s) for s in IMAGE_SUFFIXES if meta.with_suffix(s).is_file()), None)
         if url and image is not None:
@@ -49,7 +68,7 @@ def images_by_url(images_dir: Path) -> dict[str, Path]:
 def read_url_map(path: Path) -> dict[str, Path]:
     """A TSV of ``url<TAB>path`` (paths relative to the map's folder), with or without a header."""
     if not path.is_file():
-        raise FileNotFoundError(f"url map {path} does not exist.")
+        raise ConfigError(f"--url-map {path}: " + ("a folder; give the url<TAB>path file." if path.exists() else "does not exist."))
     mapping = {}
     with path.open(newline="", encoding="utf-8") as stream:
         for number, fields in enumerate(csv.reader(stream, delimiter="\t"), start=1):
@@ -61,33 +80,52 @@ def read_url_map(path: Path) -> dict[str, Path]:
     return mapping
 
 
-def conceptual_captions(tsv: Path, images: dict[str, Path]) -> Iterator[SourceRow]:
-    """Rows of Google's ``caption<TAB>url`` TSV (header optional), in file order."""
+def conceptual_captions(tsv: Path, images: dict[str, Path], image_root: Path | None = None) -> Iterator[SourceRow | BadRow]:
+    """Rows of a ``caption<TAB>image`` TSV (header optional), in file order. The image column is a
+    URL, looked up in ``images`` (img2dataset's output or a url map), or a local path, relative
+    to ``image_root`` (default: the TSV's folder)."""
     if not tsv.is_file():
-        raise FileNotFoundError(f"captions file {tsv} does not exist.")
+        raise ConfigError(f"--tsv {tsv}: " + ("a folder; give the captions TSV file." if tsv.exists() else "does not exist."))
+    root = image_root if image_root is not None else tsv.parent
     with tsv.open(newline="", encoding="utf-8", errors="replace") as stream:
         for number, fields in enumerate(csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE), start=1):
             if number == 1 and _looks_like_header(fields):
                 continue
-            if len(fields) < 2:
-                raise ConfigError(f"{tsv}:{number}: expected 'caption<TAB>url', got {len(fields)} field(s).")
-            caption, url = fields[0], fields[1].strip()
-            image = images.get(url)
-            yield SourceRow(caption, url, image, "" if image else "no local image for this url")
+            if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
+                yield BadRow(number, "\t".join(fields), "expected 'caption<TAB>image url or path'")
+                continue
+            caption, where = fields[0].strip(), fields[1].strip()
+            if _is_url(where):
+                image = images.get(where)
+                yield SourceRow(caption, where, image, "" if image else NO_IMAGE_FOR_URL)
+            else:
+                path = root / where
+                yield SourceRow(caption, where, path if path.is_file() else None, "" if path.is_file() else IMAGE_FILE_MISSING)
 
 
-def coco_captions(captions_json: Path, images_dir: Path) -> Iterator[SourceRow]:
+def coco_captions(captions_json: Path, images_dir: Path) -> Iterator[SourceRow | BadRow]:
     """One row per COCO image, its captions joined (the paper's COCO-captions setting), by image id."""
     if not captions_json.is_file():
-        raise FileNotFoundError(f"captions file {captions_json} does not exist.")
-    data = json.loads(captions_json.read_text())
-    if not isinstance(data.get("images"), list) or not isinstance(data.get("annotations"), list):
-        raise ConfigError(f"{captions_json} is not a COCO captions file (it needs 'images' and 'annotations').")
+        raise ConfigError(f"--coco-captions {captions_json}: "
+                          + ("a folder; give captions_*.json." if captions_json.exists() else "does not exist."))
+    try:
+        data = json.loads(captions_json.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"--coco-captions {captions_json}: not JSON ({error}).") from None
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list) or not isinstance(data.get("annotations"), list):
+        raise ConfigError(f"--coco-captions {captions_json}: not a COCO captions file (it needs 'images' and 'annotations').")
     captions: dict[int, list[str]] = {}
     for annotation in data["annotations"]:
-        captions.setdefault(annotation["image_id"], []).append(" ".join(str(annotation["caption"]).split()))
-    for image in sorted(data["images"], key=lambda i: i["id"]):
-        path = images_dir / image["file_name"]
+        if isinstance(annotation, dict) and "image_id" in annotation and str(annotation.get("caption", "")).strip():
+            captions.setdefault(annotation["image_id"], []).append(" ".join(str(annotation["caption"]).split()))
+    entries = []
+    for number, image in enumerate(data["images"], start=1):
+        if isinstance(image, dict) and "id" in image and image.get("file_name"):
+            entries.append(image)
+        else:
+            yield BadRow(number, json.dumps(image)[:200], "an image entry needs 'id' and 'file_name'")
+    for image in sorted(entries, key=lambda i: i["id"]):
         text = " ".join(c if c.endswith(".") else c + "." for c in captions.get(image["id"], []))
+        path = images_dir / image["file_name"]
         yield SourceRow(text, image.get("coco_url") or image["file_name"], path if path.is_file() else None,
-                        "" if path.is_file() else f"{path} does not exist")
+                        "" if path.is_file() else IMAGE_FILE_MISSING)

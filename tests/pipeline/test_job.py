@@ -209,8 +209,11 @@ def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_p
     arguments = ["pseudo-label", "--tsv", str(tmp_path / "cc.tsv"), "--images", str(files), "--teacher", str(tiny_teacher),
                  "--output", str(tmp_path / "out"), "--name", "cc", "--device", "cpu", "--shard-size", "2"]
     assert main(arguments) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 1" in out
+    assert "pseudo-label: 2 input shard(s) to label" in captured.err
+    assert "pseudo-label: 2/2 shards written" in captured.err and "rejects so far 2" in captured.err
     manifest = json.loads((tmp_path / "out" / "cc" / "v1" / "manifest.json").read_text())
     assert manifest["counts"]["samples_read"] == 4  # every TSV row, the one without an image as a reject
 
@@ -295,3 +298,21 @@ def test_a_label_is_added_removed_or_moved_by_its_box():
     after = [("dog", (51, 51, 61, 61)), ("dog", (20, 20, 30, 30)), ("kite", (0, 0, 9, 9))]
     added, removed, moved = sample_label_changes(before, after)
     assert (added, removed, moved) == ({"kite": 1}, {"cat": 1}, {"dog": 1})
+
+
+def test_pseudo_label_with_no_labelled_sample_is_an_error_not_a_version(tiny_teacher, tmp_path, capsys):
+    from PIL import Image
+
+    from xpm.cli import main
+
+    for index in range(2):
+        Image.new("RGB", (48, 48), (90, 90, 200)).save(tmp_path / f"{index}.jpg")
+    (tmp_path / "captions.tsv").write_text("no nouns here\t0.jpg\nquickly and slowly\t1.jpg\n")
+    arguments = ["pseudo-label", "--tsv", str(tmp_path / "captions.tsv"), "--teacher", str(tiny_teacher),
+                 "--output", str(tmp_path / "out"), "--name", "empty", "--device", "cpu", "--quiet"]
+    assert main(arguments) == 2
+    captured = capsys.readouterr()
+    assert "no sample of the 2 read" in captured.err and "2 nouns/no_nouns" in captured.err
+    assert "shards written" not in captured.err  # --quiet
+    dataset = tmp_path / "out" / "empty"
+    assert not [p for p in dataset.iterdir() if p.name != ".sources"]

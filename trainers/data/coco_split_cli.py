@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from xpm.arguments import existing_folder, new_or_folder
+
 HELP = "build the paper's COCO setting (48 base / 17 target classes) from COCO 2017 annotations"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--coco-root", required=True, help="COCO folder holding annotations/instances_{train,val}2017.json")
-    parser.add_argument("--out", required=True, help="output folder for split.json and the GT files")
+    parser.add_argument("--coco-root", type=existing_folder, required=True, help="COCO folder holding annotations/instances_{train,val}2017.json")
+    parser.add_argument("--out", type=new_or_folder, required=True, help="output folder for split.json and the GT files")
 
 
 def run(args) -> int:

@@ -61,7 +61,11 @@ def open_version_data(version_dir: str | Path) -> VersionData:
         text_model=manifest["lineage"]["text_model"],
     )
     shards = [str(shard_dir / entry["name"]) for entry in manifest["shards"] if entry["samples"] > 0]
-    return VersionData(shards, sum(e["samples"] for e in manifest["shards"]), vocabulary)
+    samples = sum(e["samples"] for e in manifest["shards"])
+    if samples == 0:
+        raise ConfigError(f"dataset version {version_dir} holds no pseudo-labelled sample (`xpm dataset show {version_dir}` "
+                          "says why); pseudo-label captioned images first.")
+    return VersionData(shards, samples, vocabulary)
 
 
 def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None) -> wds.DataPipeline:

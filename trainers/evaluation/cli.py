@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from xpm.arguments import existing_file, existing_folder
+
 HELP = "evaluate a detector checkpoint: COCO AP50 (bbox, segm), constrained base/target and generalized base/target/all"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", required=True, help="checkpoint (model.pt of train-teacher or train-student)")
-    parser.add_argument("--gt", required=True, help="COCO instances JSON of the validation images (base and target classes)")
-    parser.add_argument("--images", required=True, help="folder of the validation images")
-    parser.add_argument("--split", required=True, help="split JSON: base classes the model trained on, target classes")
+    parser.add_argument("--model", type=existing_file, required=True, help="checkpoint (model.pt of train-teacher or train-student)")
+    parser.add_argument("--gt", type=existing_file, required=True, help="COCO instances JSON of the validation images (base and target classes)")
+    parser.add_argument("--images", type=existing_folder, required=True, help="folder of the validation images")
+    parser.add_argument("--split", type=existing_file, required=True, help="split JSON: base classes the model trained on, target classes")
     parser.add_argument("--json", help="write the results here (AP50 in percent)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=int, default=8)

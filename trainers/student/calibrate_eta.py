@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from xpm.arguments import existing_file, existing_folder
 
 if TYPE_CHECKING:
     import torch
@@ -54,8 +55,8 @@ def calibrate_eta(model_path: str | Path, data: str | Path, *, images: int, devi
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", required=True, help="a student checkpoint trained on a subset (its noise head is used)")
-    parser.add_argument("--data", required=True, help="dataset version ROOT/NAME/vN")
+    parser.add_argument("--model", type=existing_file, required=True, help="a student checkpoint trained on a subset (its noise head is used)")
+    parser.add_argument("--data", type=existing_folder, required=True, help="dataset version ROOT/NAME/vN")
     parser.add_argument("--images", type=int, default=10000, help="captioned images to measure (paper: 10k)")
     parser.add_argument("--device", default="auto")
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from xpm.arguments import existing_file, existing_folder, new_or_folder
+
 HELP = "train the robust student (L_GT + L_M + L_X^alpha) from a teacher on a dataset version"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
-    parser.add_argument("--config", help="YAML with StudentConfig fields")
-    parser.add_argument("--data", help="dataset version ROOT/NAME/vN written by pseudo-label")
-    parser.add_argument("--base-gt", help="COCO instances JSON of the base classes")
-    parser.add_argument("--base-images", help="folder of the base-GT images")
-    parser.add_argument("--split", help="split JSON (its base classes are the teacher's)")
-    parser.add_argument("--init", help="teacher checkpoint the student starts from")
+    parser.add_argument("--out", type=new_or_folder, required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
+    parser.add_argument("--config", type=existing_file, help="YAML with StudentConfig fields")
+    parser.add_argument("--data", type=existing_folder, help="dataset version ROOT/NAME/vN written by pseudo-label")
+    parser.add_argument("--base-gt", type=existing_file, help="COCO instances JSON of the base classes")
+    parser.add_argument("--base-images", type=existing_folder, help="folder of the base-GT images")
+    parser.add_argument("--split", type=existing_file, help="split JSON (its base classes are the teacher's)")
+    parser.add_argument("--init", type=existing_file, help="teacher checkpoint the student starts from")
     parser.add_argument("--losses", help="gt+x | gt+x+m | gt+x+m+alpha (default, the robust student)")
     parser.add_argument("--reliability", help="noise (default, Eq. 7) | none | class-score")
     parser.add_argument("--eta", type=float, help="Eq. 7's eta (default 0.01)")

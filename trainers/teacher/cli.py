@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from xpm.arguments import existing_file, existing_folder, new_or_folder
+
 HELP = "train the open-vocabulary teacher (Mask R-CNN, embedding head) on base-class COCO ground truth"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
-    parser.add_argument("--config", help="YAML with TeacherConfig fields (e.g. xpm/configs/teacher_cpu.yaml)")
-    parser.add_argument("--train-gt", help="COCO instances JSON of the base classes")
-    parser.add_argument("--train-images", help="folder of the training images")
-    parser.add_argument("--split", help="split JSON: its base classes are the training vocabulary")
+    parser.add_argument("--out", type=new_or_folder, required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
+    parser.add_argument("--config", type=existing_file, help="YAML with TeacherConfig fields (e.g. xpm/configs/teacher_cpu.yaml)")
+    parser.add_argument("--train-gt", type=existing_file, help="COCO instances JSON of the base classes")
+    parser.add_argument("--train-images", type=existing_folder, help="folder of the training images")
+    parser.add_argument("--split", type=existing_file, help="split JSON: its base classes are the training vocabulary")
     parser.add_argument("--captioned", help="captioned-image shards to ground the embedding head in (glob, brace pattern "
                         "or comma list, as pseudo-label --input); omit to train on base ground truth only")
     parser.add_argument("--text-model", help="Hugging Face model directory or cached name (default all-MiniLM-L6-v2)")

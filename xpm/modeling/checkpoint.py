@@ -64,13 +64,15 @@ def save_checkpoint(path: str | Path, checkpoint: DetectorCheckpoint) -> None:
 def read_checkpoint(path: str | Path) -> DetectorCheckpoint:
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist.")
+        raise FileNotFoundError(f"checkpoint {path} " + ("is a folder; give its model.pt." if path.is_dir() else "does not exist."))
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a foreign or corrupt file
+        # torch's message may advise weights_only=False, which must not be followed for a file
+        # of unknown origin: only the error's type is shown.
         raise CheckpointError(
-            f"checkpoint {path} cannot be read safely ({type(error).__name__}: {str(error).splitlines()[0]}); "
-            "xpm loads only its own checkpoints, with weights_only=True."
+            f"checkpoint {path} is not a file xpm can read ({type(error).__name__}); give a model.pt written by "
+            "`xpm train-teacher` or `xpm train-student` (xpm loads weights only, never pickled code)."
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not an xpm detector checkpoint (write one with `xpm train-teacher`).")

@@ -7,6 +7,7 @@ could be; 2 for a usage error (no classes, unknown checkpoint, --out is a file, 
 from __future__ import annotations
 
 import sys
+from xpm.arguments import existing_file, new_or_folder
 
 HELP = "segment any class names you type in your images with a trained checkpoint (COCO results JSON + overlay PNGs)"
 
@@ -15,10 +16,10 @@ def add_arguments(parser) -> None:
     parser.epilog = ("exit status: 0 when at least one image was processed (each unusable file is one line on stderr and "
                      "the rest proceed), 1 when none could be, 2 for a usage error")
     parser.add_argument("inputs", nargs="+", metavar="IMAGES_OR_DIR", help="image files and/or folders of images")
-    parser.add_argument("--model", required=True, help="checkpoint (model.pt of train-teacher or train-student)")
+    parser.add_argument("--model", type=existing_file, required=True, help="checkpoint (model.pt of train-teacher or train-student)")
     parser.add_argument("--classes", help="class names, comma-separated: 'astronaut,dinosaur,bus'")
-    parser.add_argument("--classes-file", help="a text file of class names, one per line (# comments allowed)")
-    parser.add_argument("--out", required=True, help="folder for results.json, images.json and overlays/ (created when missing)")
+    parser.add_argument("--classes-file", type=existing_file, help="a text file of class names, one per line (# comments allowed)")
+    parser.add_argument("--out", type=new_or_folder, required=True, help="folder for results.json, images.json and overlays/ (created when missing)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=int, default=8, help="images per forward pass (default 8)")
     parser.add_argument("--draw-threshold", type=float, default=0.5,

@@ -7,17 +7,18 @@ import json
 import sys
 import time
 from pathlib import Path
+from xpm.arguments import existing_file, existing_folder, new_or_folder
 
 HELP = "score every alignment rule (Eq. 2 and the rules beside it) against a synthetic world's truth"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--world", required=True, help="a world of `xpm synth` (it holds captioned/instances_all.json)")
-    parser.add_argument("--teacher", required=True, help="teacher checkpoint (model.pt of train-teacher)")
-    parser.add_argument("--out", required=True, help="folder for the JSON, the markdown table and the config")
+    parser.add_argument("--world", type=existing_folder, required=True, help="a world of `xpm synth` (it holds captioned/instances_all.json)")
+    parser.add_argument("--teacher", type=existing_file, required=True, help="teacher checkpoint (model.pt of train-teacher)")
+    parser.add_argument("--out", type=new_or_folder, required=True, help="folder for the JSON, the markdown table and the config")
     parser.add_argument("--images", type=int, help="captioned images to study (default 2000)")
     parser.add_argument("--rules", help="comma list of rules (default: every rule of xpm.modeling.alignment.ALIGNMENTS)")
-    parser.add_argument("--config", help="YAML with StudyConfig fields; flags override it")
+    parser.add_argument("--config", type=existing_file, help="YAML with StudyConfig fields; flags override it")
     parser.add_argument("--device", help="auto, cpu (default) or cuda")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 

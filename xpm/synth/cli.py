@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+from xpm.arguments import existing_file
 
 HELP = "synthesize the captioned emoji world (base GT, captioned shards, validation GT)"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("out_dir", nargs="?", help="output directory (must not exist, or hold this same run)")
-    parser.add_argument("--config", help="YAML with SynthConfig fields; flags override it")
+    parser.add_argument("--config", type=existing_file, help="YAML with SynthConfig fields; flags override it")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--train-images", type=int, help="base-GT training images (default 2000)")
     parser.add_argument("--caption-images", type=int, help="captioned images (default 2000)")
     parser.add_argument("--val-images", type=int, help="validation images (default 300)")
-    parser.add_argument("--split", help="split JSON over the catalog (default: the packaged 36/12/24 split)")
+    parser.add_argument("--split", type=existing_file, help="split JSON over the catalog (default: the packaged 36/12/24 split)")
     parser.add_argument("--image-size", type=int, help="square image side in pixels (default 128)")
     parser.add_argument("--caption-noise", type=float, help="share of captions naming an absent object (default 0.1)")
     parser.add_argument("--shard-size", type=int, help="captioned samples per shard (default 500)")

@@ -16,6 +16,11 @@ def run(args) -> int:
     from xpm.text.embedder import TextEmbedder
     from xpm.text.model_files import DEFAULT_TEXT_MODEL
 
+    from xpm.config import ConfigError
+
+    empty = [index for index, name in enumerate(args.names, start=1) if not name.strip()]
+    if empty:
+        raise ConfigError(f"NAME {empty[0]} is empty; give class names as non-empty words, e.g. xpm embed dog 'fire truck'.")
     embedder = TextEmbedder(args.model or DEFAULT_TEXT_MODEL, mode=args.mode, allow_download=args.allow_download)
     vectors = embedder.embed(args.names)
     similarity = vectors @ vectors.T

@@ -62,3 +62,70 @@ def test_shard_command_refuses_an_ambiguous_source(cc_folder, tmp_path, capsys):
     assert main(["shard", "--tsv", str(cc_folder / "cc.tsv"), "--out", str(tmp_path / "o")]) == 2
     assert "--images" in capsys.readouterr().err
     assert main(["shard", "--tsv", str(cc_folder / "cc.tsv"), "--images", str(cc_folder / "files"), "--out", str(tmp_path / "o")]) == 0
+
+
+@pytest.fixture
+def plain_folder(tmp_path):
+    """A plain image folder and a TSV of captions with paths relative to it: one good row, one
+    row whose file is missing, one line without a tab, one line with an empty caption."""
+    images = tmp_path / "photos"
+    (images / "sub").mkdir(parents=True)
+    Image.new("RGB", (32, 24), "green").save(images / "sub" / "a.png")
+    Image.new("RGB", (24, 32), "white").save(images / "b.jpg")
+    (tmp_path / "captions.tsv").write_text(
+        "a dog on a sofa\tsub/a.png\nno tab on this line\na cat\tgone.jpg\n\tb.jpg\na cup on a table\tb.jpg\n")
+    return tmp_path
+
+
+def test_plain_folder_with_local_paths_records_bad_lines_and_missing_files(plain_folder, tmp_path, capsys):
+    out = tmp_path / "shards"
+    assert main(["shard", "--tsv", str(plain_folder / "captions.tsv"), "--images", str(plain_folder / "photos"),
+                 "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "3 rows in 1 shard(s)" in printed and "1 image file not found" in printed and "2 bad line(s)" in printed
+    assert [key for key, _ in read_captioned_shard(out / "00000.tar")] == ["000000000", "000000002"]
+    bad = [json.loads(line) for line in (out / "bad_rows.jsonl").read_text().splitlines()]
+    assert [(row["line"], row["text"]) for row in bad] == [(2, "no tab on this line"), (4, "\tb.jpg")]
+    assert json.loads((out / "_SHARDED").read_text())["missing_by_reason"] == {"image file not found": 1}
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_local_paths_default_to_the_tsv_folder(plain_folder):
+    rows = list(conceptual_captions(plain_folder / "captions.tsv", {}))
+    assert [r.image is not None for r in rows if hasattr(r, "image")] == [False, False, False]
+    (plain_folder / "local.tsv").write_text("a dog\tphotos/b.jpg\n")
+    (row,) = conceptual_captions(plain_folder / "local.tsv", {})
+    assert row.image == plain_folder / "photos" / "b.jpg"
+
+
+def test_a_source_without_any_image_is_an_error_and_writes_nothing(cc_folder, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["shard", "--tsv", str(cc_folder / "cc.tsv"), "--out", str(out), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "3 no local image for this url" in error and "--images" in error and "--url-map" in error
+    assert not out.exists() and not list(tmp_path.glob(".*"))
+
+
+def test_an_interrupted_shard_run_leaves_nothing_and_a_rerun_finishes(plain_folder, tmp_path):
+    rows = list(conceptual_captions(plain_folder / "captions.tsv", {}, plain_folder / "photos"))
+
+    def interrupted():
+        yield from rows[:3]
+        raise KeyboardInterrupt
+
+    out = tmp_path / "shards"
+    with pytest.raises(KeyboardInterrupt):
+        write_shards(interrupted(), out, shard_size=1, quiet=True)
+    assert not out.exists() and not list(tmp_path.glob(".*.partial"))
+    summary = write_shards(rows, out, shard_size=1, quiet=True)
+    assert (summary.shards, summary.samples, summary.bad_rows) == (3, 3, 2)
+    assert sorted(p.name for p in out.glob("*.tar")) == ["00000.tar", "00001.tar", "00002.tar"]
+
+
+def test_shard_refuses_a_non_empty_out_and_a_folder_for_a_file(plain_folder, tmp_path, capsys):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    assert main(["shard", "--tsv", str(plain_folder / "captions.tsv"), "--out", str(tmp_path / "full")]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["shard", "--tsv", str(plain_folder), "--out", str(tmp_path / "new")]) == 2
+    assert "--tsv" in capsys.readouterr().err and not (tmp_path / "new").exists()

@@ -81,10 +81,10 @@ def test_cli_exit_codes(tiny_teacher, tmp_path, capsys):
     for argv, message in [
         (["--classes", " , "], "no class names"),
         (["--classes", "cat,dog,cat"], "'cat' given more than once"),
-        (["--classes", "cat", "--out", str(tmp_path / "notes.txt")], "is a file; pass a folder"),
-        (["--classes", "cat", "--model", str(tmp_path / "none.pt")], "checkpoint .*none.pt does not exist"),
-        (["--classes", "cat", "--model", str(tmp_path / "notes.txt")], "cannot be read safely"),
-        (["--classes-file", str(tmp_path / "none.txt")], "--classes-file .* does not exist"),
+        (["--classes", "cat", "--out", str(tmp_path / "notes.txt")], "argument --out: .*notes.txt is a file; give a folder"),
+        (["--classes", "cat", "--model", str(tmp_path / "none.pt")], "argument --model: .*none.pt does not exist"),
+        (["--classes", "cat", "--model", str(tmp_path / "notes.txt")], "is not a file xpm can read"),
+        (["--classes-file", str(tmp_path / "none.txt")], "argument --classes-file: .* does not exist"),
     ]:
         defaults = {"--model": str(tiny_teacher), "--out": str(tmp_path / "o")}
         options = dict(zip(argv[::2], argv[1::2]))
