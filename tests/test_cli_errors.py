@@ -35,6 +35,8 @@ CASES = [
     (["train-teacher", "--out", "{out}", "--config", TEACHER_YAML, "--set", "optim.lrr=1"], "--set optim.lrr"),
     (["train-student", "--out", "{out}", "--data", "{gt}"], "argument --data"),
     (["train-student", "--out", "{out}", "--init", "{dir}"], "argument --init"),
+    (["train-student", "--out", "{out}", "--data", "{dir}", "--base-gt", "{gt}", "--base-images", "{dir}", "--split", "{gt}",
+      "--init", "{pt}", "--eta", "0.02"], "--eta is used only with alpha_scale: eta"),
     (["calibrate-eta", "--model", "{dir}", "--data", "{dir}"], "argument --model"),
     (["eval", "--model", "{dir}", "--gt", "{gt}", "--images", "{dir}", "--split", "{gt}"], "argument --model"),
     (["eval", "--model", "{pt}", "--gt", "{dir}", "--images", "{dir}", "--split", "{gt}"], "argument --gt"),

@@ -66,3 +66,15 @@ def test_per_category_values_follow_the_categories_not_their_order(val_gt):
     assert forward == backward
     assert forward[keep] == pytest.approx(100.0)
     assert all(v == 0.0 for c, v in forward.items() if c != keep)
+
+
+def test_eval_command_shows_progress_unless_quiet(tiny_world, tiny_teacher, capsys):
+    from xpm.cli import main
+
+    arguments = ["eval", "--model", str(tiny_teacher), "--gt", str(tiny_world / "val" / "instances.json"),
+                 "--images", str(tiny_world / "val" / "images"), "--split", str(tiny_world / "split.json"), "--device", "cpu"]
+    assert main(arguments) == 0
+    err = capsys.readouterr().err
+    assert "eval: 8/12 images" in err and "ETA" in err and "eval: 12/12 images" in err
+    assert main([*arguments, "--quiet"]) == 0
+    assert "images" not in capsys.readouterr().err

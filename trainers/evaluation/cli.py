@@ -15,6 +15,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", help="write the results here (AP50 in percent)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--oracle", action="store_true",
                         help="the model was trained with target-class ground truth on purpose (an upper bound): accept it")
     parser.add_argument("--name", help="row name in the printed table (default: the checkpoint's folder)")

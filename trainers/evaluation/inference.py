@@ -13,6 +13,7 @@ from pycocotools import mask as coco_mask
 
 from xpm.io.images import read_rgb, rgb_tensor
 from xpm.modeling.detector import OpenVocabMaskRCNN
+from xpm.progress import Progress
 
 # A decoded image: a ``[3, H, W]`` float tensor in [0, 1], or ``H x W x 3`` uint8 RGB as an
 # array or a PIL image.
@@ -30,7 +31,8 @@ def image_tensor(path: Path) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def detect(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], *, batch_size: int, device: torch.device) -> Iterator[dict]:
+def detect(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], *, batch_size: int, device: torch.device,
+           progress: Progress | None = None) -> Iterator[dict]:
     """Per image, in order: numpy ``boxes`` (xyxy), ``scores``, ``labels`` (1-based vocabulary
     index) and ``masks`` (``[K, H, W]`` probabilities). ``images`` is read one batch at a time,
     so a generator that decodes them keeps one batch in memory."""
@@ -38,6 +40,8 @@ def detect(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], *, batch_si
     images = iter(images)
     while chunk := list(islice(images, batch_size)):
         outputs = model([as_tensor(image).to(device) for image in chunk])
+        if progress is not None:
+            progress.update(len(chunk))
         for output in outputs:
             yield {
                 "boxes": output["boxes"].float().cpu().numpy(),
@@ -78,5 +82,6 @@ def predict_coco(
     mask_threshold: float,
 ) -> list[dict]:
     images = list(images)
-    detections = detect(model, (image_tensor(path) for _, path in images), batch_size=batch_size, device=device)
+    detections = detect(model, (image_tensor(path) for _, path in images), batch_size=batch_size, device=device,
+                        progress=Progress("eval", "images", total=len(images)))
     return [r for (image_id, _), d in zip(images, detections) for r in coco_results(image_id, d, category_ids, mask_threshold)]

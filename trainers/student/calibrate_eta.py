@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 HELP = "set Eq. 7's eta: the smallest per-image average noise a trained student predicts on captioned images"
 
 
-def image_noise_levels(student, batches, device: torch.device) -> list[float]:
+def image_noise_levels(student, batches, device: torch.device, total: int | None = None) -> list[float]:
     """Per captioned image: the mean over its pseudo regions of g_Noise's mean variance."""
     import torch
 
     from trainers.engine.batch import to_device
+    from xpm.progress import Progress
 
+    progress = Progress("calibrate-eta", "images", total=total)
     levels = []
     student.eval()
     with torch.inference_mode():
@@ -29,6 +31,7 @@ def image_noise_levels(student, batches, device: torch.device) -> list[float]:
             for chunk in per_region.split([len(t["boxes"]) for t in targets]):
                 if len(chunk):
                     levels.append(float(chunk.mean()))
+            progress.update(len(targets))
     return levels
 
 
@@ -47,7 +50,7 @@ def calibrate_eta(model_path: str | Path, data: str | Path, *, images: int, devi
     batch_size = 8
     stream = pseudo_label_stream(version, seed=seed, shuffle_buffer=1, batch_size=batch_size,
                                  epoch=-(-min(images, version.samples) // batch_size))
-    levels = image_noise_levels(student, stream, torch_device)
+    levels = image_noise_levels(student, stream, torch_device, total=-(-min(images, version.samples) // batch_size) * batch_size)
     if not levels:
         raise ConfigError(f"{data} gave no captioned image with pseudo labels.")
     levels.sort()
@@ -58,11 +61,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", type=existing_file, required=True, help="a student checkpoint trained on a subset (its noise head is used)")
     parser.add_argument("--data", type=existing_folder, required=True, help="dataset version ROOT/NAME/vN")
     parser.add_argument("--images", type=int, default=10000, help="captioned images to measure (paper: 10k)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--device", default="auto")
 
 
 def run(args) -> int:
     result = calibrate_eta(args.model, args.data, images=args.images, device=args.device)
     print(f"eta = {result['eta']:.6g}  (smallest of {result['images']} per-image average noise levels; "
-          f"median {result['median_noise']:.4g}, largest {result['max_noise']:.4g}); train with --eta {result['eta']:.6g}")
+          f"median {result['median_noise']:.4g}, largest {result['max_noise']:.4g}); train with --eta {result['eta']:.6g} "
+          "--set alpha_scale=eta (the default alpha_scale, batch-mean, needs no eta)")
     return 0

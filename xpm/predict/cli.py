@@ -22,6 +22,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", type=new_or_folder, required=True, help="folder for results.json, images.json and overlays/ (created when missing)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=int, default=8, help="images per forward pass (default 8)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--draw-threshold", type=float, default=0.5,
                         help="overlays draw detections scoring at least this (default 0.5); results.json keeps all")
 

@@ -32,6 +32,7 @@ from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint, t
 from xpm.predict.config import PredictConfig
 from xpm.predict.inputs import Skipped, image_files, load_image
 from xpm.visualize import draw_instances
+from xpm.progress import Progress
 
 RESULTS_FILE = "results.json"
 IMAGES_FILE = "images.json"
@@ -100,7 +101,8 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     # detect reads one batch ahead of this loop and tee holds that batch for the overlays, so
     # memory holds one batch of images however many there are.
     usable, for_model = tee(_usable_images(paths, overlay_names(paths), skipped, on_skip))
-    detections = detect(model, (pixels for _, _, pixels in for_model), batch_size=config.batch_size, device=device)
+    detections = detect(model, (pixels for _, _, pixels in for_model), batch_size=config.batch_size, device=device,
+                        progress=Progress("predict", "images", total=len(paths)))
     for (path, name, pixels), detection in zip(usable, detections):
         image_id = len(images) + 1
         results += coco_results(image_id, detection, range(1, len(config.classes) + 1), mask_threshold)
