@@ -17,13 +17,22 @@ def test_help_lists_every_command():
         assert _xpm(name, "--help").returncode == 0
 
 
-def test_nouns_json(capsys):
+def test_nouns_json_keeps_the_reason(capsys):
     assert main(["nouns", "--json", "two dogs and a teddy bear", "an idea"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line) for line in lines] == [
-        [{"lemma": "dog", "synset": "dog.n.01"}, {"lemma": "teddy bear", "synset": "teddy.n.01"}],
-        [],
+        {"caption": "two dogs and a teddy bear", "reason": None,
+         "nouns": [{"lemma": "dog", "synset": "dog.n.01"}, {"lemma": "teddy bear", "synset": "teddy.n.01"}]},
+        {"caption": "an idea", "nouns": [], "reason": "no object nouns"},
     ]
+
+
+def test_nouns_reads_captions_from_stdin():
+    result = subprocess.run([sys.executable, "-m", "xpm.cli", "nouns", "--json", "-"], input="a red bus\n\na cat on a mat\n",
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [[n["lemma"] for n in row["nouns"]] for row in rows] == [["bus"], ["cat", "mat"]]
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import sys
 
 HELP = "print the WordNet object nouns of each caption"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("captions", nargs="+", metavar="CAPTION")
-    parser.add_argument("--json", action="store_true", help="one JSON list per caption: [{lemma, synset}]")
+    parser.add_argument("captions", nargs="+", metavar="CAPTION", help="captions; '-' reads them from stdin, one per line")
+    parser.add_argument("--json", action="store_true",
+                        help="one JSON object per caption: {caption, nouns: [{lemma, synset}], reason} (reason: why no noun)")
     parser.add_argument("--senses", type=int, help="count a word if any of its first K noun senses is an object (default 3)")
+
+
+def _captions(arguments: list[str]):
+    for argument in arguments:
+        if argument == "-":
+            yield from (line.rstrip("\n") for line in sys.stdin if line.strip())
+        else:
+            yield argument
 
 
 def run(args) -> int:
@@ -18,10 +28,10 @@ def run(args) -> int:
     from xpm.config import load_config
 
     extract = NounExtractor.from_config(load_config(NounConfig, None, {"senses": args.senses}))
-    for caption in args.captions:
+    for caption in _captions(args.captions):
         result = extract(caption)
         if args.json:
-            print(json.dumps([noun.to_json() for noun in result.nouns]))
+            print(json.dumps({"caption": caption, "nouns": [noun.to_json() for noun in result.nouns], "reason": result.reason}))
         else:
             found = ", ".join(f"{n.lemma} ({n.synset})" for n in result.nouns) or f"- ({result.reason})"
             print(f"{caption!r}: {found}")

@@ -22,7 +22,57 @@ FRAMING_WORDS = (
     "photo", "photograph", "picture", "image", "shot", "snapshot", "art", "artwork", "stock",
     "vector", "illustration", "view", "background", "front", "top", "bottom", "side", "middle",
     "left", "right", "way", "lot", "thing", "piece", "part", "kind", "type", "set", "close",
-    "closeup", "scene", "frame", "selfie", "screen_shot", "portrait", "depiction", "graphic",
+    "closeup", "scene", "frame", "selfie", "screen_shot", "portrait", "depiction", "graphic", "painting",
+    "drawing", "sketch", "cartoon", "poster",
+)
+
+# COCO-Stuff's stuff categories as captions name them: surfaces, terrain and materials, which a
+# caption names as where things are ("dogs playing in the snow", "a bike against the wall"), not as
+# a thing to box. Decided by example, COCO-Stuff's table, tree, house, bridge, fence, flower,
+# window and door stay objects: captions name them as things ("a cat under the table").
+STUFF_WORDS = (
+    "grass", "sky", "cloud", "fog", "snow", "sand", "water", "ice", "mud", "dirt", "gravel", "moss", "straw",
+    "wood", "stone", "metal", "plastic", "cardboard", "cloth", "textile", "floor", "wall", "ceiling", "ground",
+    "pavement", "asphalt", "concrete", "brick", "tile", "carpet", "wallpaper", "foliage", "vegetation", "lawn",
+    "horizon", "sunset", "sunrise", "shade", "shadow", "light", "darkness", "smoke", "dust", "rain",
+    # colour words: adjectives in captions ("a white background"), people or pigments in WordNet
+    "white", "black", "red", "blue", "green", "yellow", "brown", "pink", "purple", "gray", "grey", "silver",
+)
+
+# A lemma whose most frequent noun sense (WordNet's first) is a place, a scene or an idea is not
+# read as an object, even where a later sense is one: "park", "street", "field", "beach",
+# "kitchen", "airport", "village" (a community) and "forest" (vegetation) are where a picture is
+# taken; "goal" and "premiere" are no things. Only these roots count: kite (first a bad cheque), microwave (a wave), saucer (a
+# disk shape) and campfire (an event) keep their object senses, as no listed root holds their
+# first sense.
+NOT_OBJECT_FIRST_SENSES = (
+    "location.n.01", "geological_formation.n.01", "body_of_water.n.01", "road.n.01", "path.n.02", "room.n.01", "facility.n.01",
+    "place_of_business.n.01", "vegetation.n.01", "community.n.01", "political_unit.n.01", "cognition.n.01",
+    "social_event.n.01",
+)
+
+# Words whose first sense falls under one of those roots but which captions use for the thing:
+# COCO's toilet is the fixture, not the room.
+OBJECTS_DESPITE_FIRST_SENSE = ("toilet",)
+
+# Premises named for what happens inside, and events: captions say where and when ("in a cafe",
+# "during the match"), and WordNet files the words as buildings or as objects (a match is a
+# matchstick first).
+PLACE_AND_EVENT_WORDS = (
+    "cafe", "restaurant", "hotel", "hospital", "shop", "store", "supermarket", "mall", "market", "bar", "pub",
+    "bakery", "school", "museum", "gallery", "theater", "theatre", "cinema", "gym", "salon", "studio", "square",
+    "match", "game", "race", "concert", "festival", "party", "ceremony", "wedding", "parade", "show", "picnic",
+    "tour", "conference", "meeting", "premiere", "competition", "tournament", "event",
+)
+
+# Nouns ending in -ing whose stem is a verb but which name things; after another noun they are
+# still nouns ("an office building"), where other -ing words are participles ("a man working").
+ING_OBJECT_NOUNS = (
+    "building", "painting", "clothing", "ceiling", "railing", "icing", "frosting", "stuffing", "filling",
+    "bedding", "drawing", "carving", "housing", "siding", "lining", "dressing", "topping", "covering",
+    "engraving", "etching", "coating", "molding", "piping", "plumbing", "wiring", "tubing", "fencing",
+    "flooring", "paneling", "roofing", "shelving", "seating", "lighting", "wrapping", "sibling", "dumpling",
+    "pudding", "ring", "earring", "wing", "string", "king", "swing", "spring", "sling", "duckling", "seedling",
 )
 
 # Grammatical words that WordNet also lists as rare nouns ("a" is vitamin A, "la" Louisiana);
@@ -33,6 +83,9 @@ FUNCTION_WORDS = (
     "this", "that", "these", "those", "he", "she", "his", "her", "we", "our", "they", "their",
     "you", "your", "my", "me", "us", "i", "as", "up", "out", "so", "no", "not", "do", "go",
     "some", "there", "here", "who", "what", "one", "la", "le", "de", "el", "un", "en",
+    # prepositions and particles: "drives down the street" names no feathers
+    "down", "off", "outside", "inside", "behind", "across", "along", "around", "through", "past", "above",
+    "below", "beside", "between", "beyond", "toward", "towards", "upon", "within", "without", "during",
 )
 
 # Nouns used only in the plural, whose singular is another object (glasses, not a glass).
@@ -51,7 +104,10 @@ class NounConfig:
 
     roots: tuple[str, ...] = DEFAULT_ROOTS
     senses: int = DEFAULT_SENSES
-    stoplist: tuple[str, ...] = FRAMING_WORDS
+    stoplist: tuple[str, ...] = FRAMING_WORDS + STUFF_WORDS + PLACE_AND_EVENT_WORDS
+    not_object_first_senses: tuple[str, ...] = NOT_OBJECT_FIRST_SENSES
+    objects_despite_first_sense: tuple[str, ...] = OBJECTS_DESPITE_FIRST_SENSE
+    ing_object_nouns: tuple[str, ...] = ING_OBJECT_NOUNS
     function_words: tuple[str, ...] = FUNCTION_WORDS
     plural_nouns: tuple[str, ...] = PLURAL_NOUNS
     aliases: tuple[tuple[str, str], ...] = DEFAULT_ALIASES

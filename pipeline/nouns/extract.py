@@ -6,7 +6,10 @@ word is normalised the way WordNet's morphy does for nouns, and spans of up to
 are head-final, so of two nouns that stand next to each other ("pizza box", "orange cat",
 "wine glass" where WordNet lacks the compound) only the second is the object named; but a
 word right after a noun that agrees with it as a verb ("a dog chases", "dogs chase") is read
-as the verb, since captions say what their subjects do far more often than they stack nouns.
+as the verb, since captions say what their subjects do far more often than they stack nouns;
+so is an -ing form of a verb there ("a man working on a laptop", "a train crossing a bridge"),
+unless it names a thing ("an office building"). A plural-only noun followed by "of" is read in
+the singular: "two glasses of wine" are drinking glasses, not spectacles.
 """
 
 from __future__ import annotations
@@ -109,7 +112,10 @@ class NounExtractor:
         return None
 
     def _reads_as_verb(self, word: str, *, after_plural: bool) -> bool:
-        """Right after a noun, a verb form agreeing with it is a verb: "a dog chases", "dogs run"."""
+        """Right after a noun, a verb form agreeing with it is a verb: "a dog chases", "dogs run",
+        and so is a participle: "a man working"."""
+        if word in self._lexicon.participles:
+            return True
         verbs = self._lexicon.verbs
         if after_plural:
             return word in verbs
@@ -160,6 +166,8 @@ class NounExtractor:
                 continue
             lemma, length = match
             end = position + length
+            if end < len(words) and words[end] == "of" and words[end - 1] in self._keep_plural:
+                lemma = next((form for form in self._word_forms(words[end - 1])[1:] if form in self._lexicon.entries), lemma)
             plural = not lemma.endswith(words[end - 1])
             if previous is not None and previous[0] == position:
                 if self._reads_as_verb(words[end - 1], after_plural=previous[1]):

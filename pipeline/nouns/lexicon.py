@@ -19,8 +19,8 @@ from pipeline.nouns.config import NounConfig
 from xpm.config import from_dict, to_dict
 from xpm.resources import cache_root, load_wordnet, wordnet_root
 
-LEXICON_FORMAT = 3
-_FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc")
+LEXICON_FORMAT = 4
+_FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc", "index.verb", "verb.exc")
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,14 @@ class ObjectNounLexicon:
     ``entries`` maps a WordNet lemma (multi-word ones joined by ``_``) to its first object
     sense; ``exceptions`` maps irregular plurals to lemmas (noun.exc); ``suffixes`` are
     WordNet's regular noun detachment rules (morphy); ``verbs`` are the nouns more often used
-    as verbs, to tell "a dog chases" from a noun compound.
+    as verbs, to tell "a dog chases" from a noun compound; ``participles`` are the -ing forms
+    of WordNet's verbs that are no object noun of their own, to tell "a man working" from one.
     """
 
     config: NounConfig
     entries: dict[str, str]
     verbs: frozenset[str]
+    participles: frozenset[str]
     exceptions: dict[str, list[str]]
     suffixes: list[tuple[str, str]]
     aliases: dict[str, str]
@@ -90,12 +92,28 @@ def _mostly_verbs(nouns) -> frozenset[str]:
     return frozenset(n for n in nouns if tagged.get((n, "v"), 0) > tagged.get((n, "n"), 0))
 
 
+def _participles(wn, keep_as_nouns: frozenset[str]) -> frozenset[str]:
+    """``-ing`` forms of single-word verbs (run -> running, make -> making, cut -> cutting)."""
+    forms = set()
+    for lemma, by_pos in wn._lemma_pos_offset_map.items():
+        if "v" not in by_pos or "_" in lemma or len(lemma) < 2:
+            continue
+        forms.add(lemma[:-1] + "ing" if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")) else lemma + "ing")
+        if len(lemma) >= 3 and lemma[-1] in "bdgmnprt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+            forms.add(lemma + lemma[-1] + "ing")
+    return frozenset(forms - keep_as_nouns)
+
+
 def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
     wn = load_wordnet()
     objects = _descendants(wn, config.roots)
+    not_objects = _descendants(wn, config.not_object_first_senses)
     entries = {}
     for lemma, by_pos in wn._lemma_pos_offset_map.items():
-        for offset in by_pos.get("n", [])[: config.senses]:
+        senses = by_pos.get("n", [])
+        if not senses or (senses[0] in not_objects and lemma not in config.objects_despite_first_sense):
+            continue
+        for offset in senses[: config.senses]:
             if offset in objects:
                 entries[lemma] = objects[offset]
                 break
@@ -113,6 +131,7 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
         config=config,
         entries=entries,
         verbs=_mostly_verbs(entries),
+        participles=_participles(wn, frozenset(config.ing_object_nouns)),
         exceptions=exceptions,
         suffixes=[tuple(rule) for rule in wn.MORPHOLOGICAL_SUBSTITUTIONS["n"]],
         aliases=aliases,
@@ -147,6 +166,7 @@ def load_lexicon(config: NounConfig = NounConfig(), cache_dir: Path | None = Non
             config=from_dict(NounConfig, stored["config"]),
             entries=stored["entries"],
             verbs=frozenset(stored["verbs"]),
+            participles=frozenset(stored["participles"]),
             exceptions=stored["exceptions"],
             suffixes=[tuple(rule) for rule in stored["suffixes"]],
             aliases=stored["aliases"],
@@ -159,5 +179,6 @@ def load_lexicon(config: NounConfig = NounConfig(), cache_dir: Path | None = Non
     stored["config"] = to_dict(config)
     stored["stoplist"] = sorted(lexicon.stoplist)
     stored["verbs"] = sorted(lexicon.verbs)
+    stored["participles"] = sorted(lexicon.participles)
     _write_atomically(path, json.dumps(stored, sort_keys=True))
     return lexicon

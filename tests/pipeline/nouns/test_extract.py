@@ -112,3 +112,34 @@ def test_synthetic_caption_filler_names_no_object(lemmas):
 def test_config_rejects_bad_values():
     with pytest.raises(ValueError, match="senses"):
         NounConfig(senses=0)
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("children playing in the park", ["child"]),
+    ("cows grazing in a field of grass near the mountain", ["cow"]),
+    ("hikers above the city skyline", ["hiker"]),
+    ("a chef cooking in the kitchen of a restaurant", ["chef"]),
+    ("football player scores a goal during the match", ["football player"]),
+    ("a scene from the film premiere", []),
+    ("a dog on a white background", ["dog"]),
+])
+def test_places_scenes_stuff_and_events_are_not_objects(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+def test_a_participle_after_a_noun_is_a_verb_but_an_ing_object_stays(lemmas):
+    assert lemmas("businessman working on a laptop") == ["businessman", "laptop"]
+    assert lemmas("a train crossing a bridge") == ["train", "bridge"]
+    assert lemmas("the groom cutting a cake") == ["groom", "cake"]
+    assert lemmas("an office building with a clock") == ["office building", "clock"]
+    assert lemmas("a city building") == ["building"]
+
+
+def test_down_is_a_preposition_and_glasses_of_are_glasses(lemmas):
+    assert lemmas("a car drives down the street") == ["car"]
+    assert lemmas("two glasses of wine") == ["glass", "wine"]
+    assert lemmas("a man wearing glasses") == ["man", "glasses"]
+
+
+def test_the_toilet_is_the_fixture_and_a_ladder_is_an_object(lemmas):
+    assert lemmas("a toilet next to a ladder") == ["toilet", "ladder"]
