@@ -25,6 +25,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--draw-threshold", type=float, default=0.5,
                         help="overlays draw detections scoring at least this (default 0.5); results.json keeps all")
+    parser.add_argument("--display-size", type=int, default=512,
+                        help="overlays are drawn with the longer side enlarged to this (default 512 px)")
+    parser.add_argument("--nms-iou", type=float, default=0.5,
+                        help="overlays keep the best of boxes overlapping this much, any class (default 0.5); "
+                             "results.json keeps all")
 
 
 def run(args) -> int:
@@ -34,6 +39,7 @@ def run(args) -> int:
     config = PredictConfig(
         inputs=tuple(args.inputs), model=args.model, classes=read_class_names(args.classes, args.classes_file),
         out=args.out, device=args.device, batch_size=args.batch_size, draw_threshold=args.draw_threshold,
+        display_size=args.display_size, nms_iou=args.nms_iou,
     )
     result = predict_images(config, on_skip=lambda skipped: print(f"xpm predict: {skipped.message()}", file=sys.stderr))
     if not result.images:

@@ -20,6 +20,12 @@ class PredictConfig:
     # Overlays show detections at least this confident; results.json keeps every detection
     # the checkpoint's own score threshold lets through, as COCO evaluation expects.
     draw_threshold: float = 0.5
+    # Overlays are drawn with the longer side enlarged to this many pixels, so tags stay legible
+    # on small images; larger images are drawn as they are.
+    display_size: int = 512
+    # Overlays draw one box per object: of drawn detections overlapping at least this IoU, only
+    # the best scoring one, whatever its class (an open vocabulary often names one object twice).
+    nms_iou: float = 0.5
 
     def __post_init__(self) -> None:
         if not self.inputs:
@@ -34,6 +40,10 @@ class PredictConfig:
             raise ConfigError(f"--batch-size {self.batch_size}: at least 1.")
         if not 0.0 <= self.draw_threshold <= 1.0:
             raise ConfigError(f"--draw-threshold {self.draw_threshold}: a score between 0 and 1.")
+        if self.display_size < 1:
+            raise ConfigError(f"--display-size {self.display_size}: at least 1 pixel.")
+        if not 0.0 < self.nms_iou <= 1.0:
+            raise ConfigError(f"--nms-iou {self.nms_iou}: an IoU in (0, 1]; 1 keeps every box.")
 
 
 def read_class_names(classes: str | None = None, classes_file: str | Path | None = None) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ reasons), ``overlays/<name>.png`` (each image with its detections drawn) and
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import torch
 from PIL import Image
+from torchvision.ops import nms
 
 from trainers.evaluation.inference import coco_results, detect
 from xpm.config import save_config
@@ -61,14 +63,26 @@ def overlay_names(paths: Sequence[Path]) -> list[str]:
     return [f"{p.stem}.png" if stems[p.stem] == 1 else f"{p.stem}-{i}.png" for i, p in enumerate(paths)]
 
 
-def _overlay(pixels: np.ndarray, detection: dict, classes: Sequence[str], *, draw_threshold: float, mask_threshold: float) -> Image.Image:
-    keep = detection["scores"] >= draw_threshold
+def drawn_detections(detection: dict, *, draw_threshold: float, nms_iou: float) -> np.ndarray:
+    """Indices of the detections an overlay shows: confident enough, and the best of each group
+    of boxes on one object, whatever their classes."""
+    confident = np.flatnonzero(detection["scores"] >= draw_threshold)
+    if len(confident) == 0:
+        return confident
+    kept = nms(torch.from_numpy(detection["boxes"][confident]).float(), torch.from_numpy(detection["scores"][confident]).float(),
+               nms_iou)
+    return confident[kept.numpy()]
+
+
+def _overlay(pixels: np.ndarray, detection: dict, classes: Sequence[str], config: PredictConfig, mask_threshold: float) -> Image.Image:
+    keep = drawn_detections(detection, draw_threshold=config.draw_threshold, nms_iou=config.nms_iou)
     return draw_instances(
         Image.fromarray(pixels),
         detection["boxes"][keep],
         detection["masks"][keep] >= mask_threshold,
         [classes[int(label) - 1] for label in detection["labels"][keep]],
         detection["scores"][keep],
+        display_size=config.display_size,
     )
 
 
@@ -97,6 +111,11 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     model.set_vocabulary(torch.from_numpy(embedder.embed(list(config.classes))))
     mask_threshold = checkpoint.model_config.mask_threshold
     images, results, skipped = [], [], []
+    # A rerun into the same folder must not leave an earlier run's overlays beside this one's:
+    # they are written aside and replace the old folder at the end.
+    overlays = out / f".{OVERLAY_DIR}.partial"
+    shutil.rmtree(overlays, ignore_errors=True)
+    overlays.mkdir()
     started = time.perf_counter()
     # detect reads one batch ahead of this loop and tee holds that batch for the overlays, so
     # memory holds one batch of images however many there are.
@@ -106,8 +125,7 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     for (path, name, pixels), detection in zip(usable, detections):
         image_id = len(images) + 1
         results += coco_results(image_id, detection, range(1, len(config.classes) + 1), mask_threshold)
-        save_png(_overlay(pixels, detection, config.classes, draw_threshold=config.draw_threshold,
-                          mask_threshold=mask_threshold), out / OVERLAY_DIR / name)
+        save_png(_overlay(pixels, detection, config.classes, config, mask_threshold), overlays / name)
         images.append({"id": image_id, "file_name": str(path), "width": int(pixels.shape[1]),
                        "height": int(pixels.shape[0]), "overlay": f"{OVERLAY_DIR}/{name}"})
     header = {
@@ -120,4 +138,6 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     write_text_atomically(out / RESULTS_FILE, json.dumps(results) + "\n")
     write_text_atomically(out / IMAGES_FILE, json.dumps(header, indent=1) + "\n")
     save_config(config, out / CONFIG_FILE)
+    shutil.rmtree(out / OVERLAY_DIR, ignore_errors=True)
+    overlays.rename(out / OVERLAY_DIR)
     return PredictResult(out, len(images), len(results), tuple(skipped), time.perf_counter() - started)

@@ -30,11 +30,34 @@ def test_a_two_class_vocabulary_gives_those_classes_and_an_overlay_per_image(tin
     assert [c["name"] for c in header["categories"]] == ["dog", "bus"]
     for image, path in zip(header["images"], val_images):
         overlay = Image.open(tmp_path / "out" / image["overlay"])
-        assert overlay.size == Image.open(path).size == (image["width"], image["height"])
+        # The 64 px images are drawn at the display size, 512 px on the longer side.
+        assert Image.open(path).size == (image["width"], image["height"]) == (64, 64) and overlay.size == (512, 512)
     # The two files load together as COCO ground truth and results.
     coco = COCO(str(tmp_path / "out" / "images.json"))
     assert len(coco.loadRes(str(tmp_path / "out" / "results.json")).anns) == len(results) == result.detections
     assert (tmp_path / "out" / "predict_config.yaml").is_file()
+
+
+def test_a_rerun_into_the_same_folder_leaves_only_its_own_overlays(tiny_teacher, val_images, tmp_path):
+    config = PredictConfig(inputs=tuple(map(str, val_images[:3])), model=str(tiny_teacher), classes=("dog",),
+                           out=str(tmp_path / "out"), device="cpu", display_size=100)
+    predict_images(config)
+    assert len(list((tmp_path / "out" / "overlays").iterdir())) == 3
+    predict_images(PredictConfig(**{**config.__dict__, "inputs": (str(val_images[3]),)}))
+    assert [p.name for p in (tmp_path / "out" / "overlays").iterdir()] == [f"{val_images[3].stem}.png"]
+    assert Image.open(next((tmp_path / "out" / "overlays").iterdir())).size == (100, 100)
+    assert not list((tmp_path / "out").glob(".*"))
+
+
+def test_an_overlay_draws_one_box_per_object_whatever_the_class():
+    import numpy as np
+
+    from xpm.predict.job import drawn_detections
+
+    detection = {"boxes": np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50]], np.float32),
+                 "scores": np.array([0.6, 0.9, 0.7, 0.2], np.float32), "labels": np.array([1, 2, 1, 1])}
+    assert drawn_detections(detection, draw_threshold=0.5, nms_iou=0.5).tolist() == [1, 2]
+    assert sorted(drawn_detections(detection, draw_threshold=0.5, nms_iou=1.0).tolist()) == [0, 1, 2]
 
 
 def test_bad_files_are_reported_and_the_rest_proceed(tiny_teacher, val_images, tmp_path):
