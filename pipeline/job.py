@@ -38,7 +38,7 @@ from xpm.modeling.alignment import parse_alignment
 from xpm.config import ConfigError, to_dict
 from xpm.io.hashing import file_sha256
 from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
-from xpm.progress import LOGGER
+from xpm.progress import LOGGER, Progress
 
 progress_log = logging.getLogger(LOGGER)
 
@@ -63,8 +63,7 @@ def _code_commit() -> str:
 
 
 def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, config: PseudoLabelConfig, checkpoint, teacher_sha: str,
-                   thresholds: dict[str, float] | None = None, shards_before: int = 0, shards_total: int | None = None):
-    """``shards_before`` of the job's ``shards_total`` were written by earlier pipelines (progress lines)."""
+                   thresholds: dict[str, float] | None = None):
     text = checkpoint.text_model
     read = pipeline | "Inputs" >> beam.Create(todo) | "Read" >> beam.ParDo(ReadShard()).with_outputs(REJECTS, INPUTS, main="samples")
     decoded = read.samples | "Decode" >> beam.ParDo(Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))).with_outputs(REJECTS, main="ok")
@@ -81,7 +80,7 @@ def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, confi
     return (
         {"samples": labelled, "rejects": rejects, "inputs": read[INPUTS]}
         | "ByShard" >> beam.CoGroupByKey()
-        | "Write" >> beam.ParDo(WriteShard(staging, shards_total or len(todo), shards_before))
+        | "Write" >> beam.ParDo(WriteShard(staging))
     )
 
 
@@ -136,11 +135,19 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
     lexicon = load_lexicon()
     thresholds = _calibrated_thresholds(config, checkpoint, inputs, staging, lexicon, WordEmbeddings(embedder))
     chunk = config.shards_per_pipeline or len(todo) or 1
-    progress_log.info(f"pseudo-label: {len(todo)} input shard(s) to label" + (f", {len(done)} reused from an interrupted run" if done else ""))
+    progress_log.info(f"pseudo-label: {len(todo)} input shard(s) to label" + (f", {len(done)} reused from an interrupted run" if done else "")
+                      + f", {chunk} per Beam pipeline")
+    # One line per finished pipeline (its shards are written together, after the teacher's last
+    # batch); the teacher's own lines show the images between them.
+    progress = Progress("pseudo-label", "shards", total=len(inputs), initial=len(done), interval=0)
+    samples = rejects = 0
     for start in range(0, len(todo), chunk):
+        batch = todo[start : start + chunk]
         with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
-            build_pipeline(pipeline, todo[start : start + chunk], staging, config, checkpoint, teacher_sha, thresholds,
-                           shards_before=len(done) + start, shards_total=len(inputs))
+            build_pipeline(pipeline, batch, staging, config, checkpoint, teacher_sha, thresholds)
+        for record in (json.loads(read_bytes(part_path(staging, shard_name_of(path)))) for path in batch):
+            samples, rejects = samples + len(record["index"]), rejects + len(record["rejects"])
+        progress.update(len(batch), samples_so_far=samples, rejects_so_far=rejects)
     runner = next(arg.split("=", 1)[1] for arg in beam_args if arg.startswith("--runner="))
     lineage = {
         "teacher_sha256": teacher_sha,

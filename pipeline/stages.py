@@ -24,7 +24,6 @@ from pipeline.finalize import part_path, shard_path
 from pipeline.write.filesystem import write_bytes
 from pipeline.write.shard_writer import LabelledSample, canonical_json, write_output_shard
 from xpm.io.parquet import read_parquet_rows
-from xpm.progress import Progress
 
 REJECTS = "rejects"
 INPUTS = "inputs"
@@ -154,13 +153,8 @@ class ToLabelledSample(beam.DoFn):
 
 
 class WriteShard(beam.DoFn):
-    def __init__(self, staging: str, shards: int, shards_before: int = 0):
-        """``shards``: of the whole job; ``shards_before``: written by earlier pipelines of it."""
-        self._staging, self._shards, self._before = staging, shards, shards_before
-
-    def setup(self):
-        self._progress = Progress("pseudo-label", "shards written", total=self._shards, initial=self._before)
-        self._rejects = 0
+    def __init__(self, staging: str):
+        self._staging = staging
 
     def process(self, element):
         shard, grouped = element
@@ -183,6 +177,4 @@ class WriteShard(beam.DoFn):
             "index": index,
         }
         write_bytes(part_path(self._staging, shard), canonical_json(record))
-        self._rejects += len(rejects)
-        self._progress.update(1, samples_in_last_shard=len(samples), rejects_so_far=self._rejects)
         yield shard

@@ -77,11 +77,11 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun | Unaligne
         nouns = [torch.from_numpy(r.noun_embeddings).to(device) for r in batch]
         thresholds = [None if r.noun_thresholds is None else torch.from_numpy(r.noun_thresholds) for r in batch]
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+        if self._progress is None:  # started here, so its rate counts inference, not set-up
+            self._progress = Progress("teacher (this worker)", "images")
         with torch.inference_mode(), autocast:
             results = model.align(images, nouns, self._alignment, thresholds)
         _IMAGES_LABELLED.inc(len(batch))
-        if self._progress is None:
-            self._progress = Progress("teacher (this worker)", "images")
         self._progress.update(len(batch))
         return [_per_noun(r) for r in results]
 

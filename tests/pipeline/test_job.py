@@ -213,7 +213,7 @@ def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_p
     out = captured.out
     assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 1" in out
     assert "pseudo-label: 2 input shard(s) to label" in captured.err
-    assert "pseudo-label: 2/2 shards written" in captured.err and "rejects so far 2" in captured.err
+    assert "pseudo-label: 2/2 shards" in captured.err and "rejects so far 2" in captured.err
     manifest = json.loads((tmp_path / "out" / "cc" / "v1" / "manifest.json").read_text())
     assert manifest["counts"]["samples_read"] == 4  # every TSV row, the one without an image as a reject
 
@@ -313,6 +313,6 @@ def test_pseudo_label_with_no_labelled_sample_is_an_error_not_a_version(tiny_tea
     assert main(arguments) == 2
     captured = capsys.readouterr()
     assert "no sample of the 2 read" in captured.err and "2 nouns/no_nouns" in captured.err
-    assert "shards written" not in captured.err  # --quiet
+    assert "to label" not in captured.err  # --quiet
     dataset = tmp_path / "out" / "empty"
     assert not [p for p in dataset.iterdir() if p.name != ".sources"]
