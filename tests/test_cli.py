@@ -44,3 +44,23 @@ def test_synth_list_classes(capsys):
     assert main(["synth", "--list-classes"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) >= 60 and {"name", "emoji", "category", "default_split"} <= set(rows[0])
+
+
+def test_a_long_job_silent_at_first_says_it_started_unless_quiet(monkeypatch, tmp_path, capsys):
+    import time
+
+    import pipeline.shard
+    import xpm.cli
+
+    monkeypatch.setattr(xpm.cli, "STARTED_NOTICE_S", 0.05)
+    monkeypatch.setattr(pipeline.shard, "run", lambda args: time.sleep(0.5) or 0)
+    (tmp_path / "c.tsv").write_text("a dog\tdog.jpg\n")
+    argv = ["shard", "--tsv", str(tmp_path / "c.tsv"), "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == "xpm shard: started; loading libraries and inputs\n"
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(pipeline.shard, "run", lambda args: 0)
+    assert main(argv) == 0
+    time.sleep(0.2)
+    assert capsys.readouterr().err == ""  # done before the notice was due: nothing said

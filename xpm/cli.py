@@ -9,12 +9,13 @@ import argparse
 import importlib
 import logging
 import sys
+import threading
 
 from schemas.split import SplitError
 from xpm.arguments import OneLineErrors
 from xpm.config import ConfigError
 from xpm.modeling.errors import CheckpointError
-from xpm.progress import show_progress
+from xpm.progress import LOGGER as PROGRESS_LOGGER, show_progress
 from xpm.resources.errors import MissingResourceError
 
 # name -> module with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
@@ -34,6 +35,13 @@ COMMANDS = {
     "study-alignment": "xpm.study.cli",
     "demo": "xpm.demo.cli",
 }
+
+# Jobs that can take more than a few seconds before their own first progress line (libraries, a
+# model, a lexicon to load): if one is still silent after STARTED_NOTICE_S, the dispatcher says
+# it is loading. A mistake found at once stays a single line.
+LONG_JOBS = frozenset({"synth", "train-teacher", "train-student", "calibrate-eta", "eval", "predict", "shard", "pseudo-label",
+                       "study-alignment", "demo"})
+STARTED_NOTICE_S = 2.0
 
 # Errors whose message already says what is wrong and what to do: shown without a traceback.
 USER_ERRORS = (ConfigError, SplitError, CheckpointError, MissingResourceError, FileNotFoundError)
@@ -84,11 +92,19 @@ def main(argv: list[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else 2
     args.beam_args = extra
     show_progress(not getattr(args, "quiet", False))
+    notice = threading.Timer(STARTED_NOTICE_S, logging.getLogger(PROGRESS_LOGGER).info,
+                             [f"xpm {args.command}: started; loading libraries and inputs"])
+    notice.daemon = True
+    if args.command in LONG_JOBS:
+        notice.start()
     try:
         return int(args._run(args) or 0)
     except USER_ERRORS as error:
+        notice.cancel()
         print(f"xpm {args.command}: error: {error}", file=sys.stderr)
         return 2
+    finally:
+        notice.cancel()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ def run(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from trainers.student.config import StudentConfig
-    from trainers.student.train import train_student
     from xpm.config import ConfigError, load_config, merge_overrides, parse_set_options
 
     overrides = merge_overrides(
@@ -47,6 +46,8 @@ def run(args) -> int:
     if args.eta is not None and config.alpha_scale != "eta":
         raise ConfigError(f"--eta is used only with alpha_scale: eta, and this config has alpha_scale: {config.alpha_scale} "
                           "(each batch's alphas scaled to average 1); add --set alpha_scale=eta, or drop --eta.")
+    from trainers.student.train import train_student  # torch and the rest: once the config is known good
+
     result = train_student(config, args.out, progress=not args.quiet)
     state = "already trained (same config)" if result.reused else f"{result.steps} steps"
     print(f"{result.model_path}: {state}" + (f", resumed at step {result.resumed_from}" if result.resumed_from else ""))

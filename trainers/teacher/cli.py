@@ -30,7 +30,6 @@ def run(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from trainers.teacher.config import TeacherConfig
-    from trainers.teacher.train import train_teacher
     from xpm.config import load_config, merge_overrides, parse_set_options
 
     overrides = merge_overrides(
@@ -46,6 +45,8 @@ def run(args) -> int:
         parse_set_options(args.set),
     )
     config = load_config(TeacherConfig, args.config, overrides)
+    from trainers.teacher.train import train_teacher  # torch and the rest: once the config is known good
+
     result = train_teacher(config, args.out, progress=not args.quiet)
     if result.reused:
         print(f"{result.model_path}: already trained ({result.steps} steps, same config)")
