@@ -18,8 +18,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--name", help="dataset name (letters, digits, '-', '_')")
     parser.add_argument("--config", type=existing_file, help="YAML with PseudoLabelConfig fields; flags override it")
     parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
-    parser.add_argument("--min-batch-size", type=int, help="smallest inference batch (default 1)")
+    parser.add_argument("--min-batch-size", type=int, help="smallest inference batch with --inference run-inference (default 1)")
     parser.add_argument("--max-batch-size", type=int, help="largest inference batch (default 8)")
+    parser.add_argument("--inference", choices=("whole-shard", "run-inference"),
+                        help="whole-shard (default): each shard in one step, in fixed batches, the same bytes on every "
+                             "runner; run-inference: Beam's RunInference batching across shards (not on DaskRunner)")
     parser.add_argument("--alignment", help="how a caption noun picks the teacher's region: eq2 (the paper's argmax) "
                         "or eq2 with parts in this order: +objectness (rank by score + log objectness), +nms "
                         "(NMS by objectness first), +gate or +bg-gate (keep a noun only where it beats background and "
@@ -68,6 +71,7 @@ def run(args) -> int:
     overrides = {
         "input": args.input, "teacher": args.teacher, "output": args.output, "name": args.name,
         "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size, "alignment": args.alignment,
+        "inference": args.inference,
         "shards_per_pipeline": args.shards_per_pipeline,
     }
     rows = source_rows(args)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+INFERENCE_MODES = ("whole-shard", "run-inference")
+
 
 @dataclass(frozen=True)
 class PseudoLabelConfig:
@@ -27,6 +29,15 @@ class PseudoLabelConfig:
     shards_per_pipeline: int = 4
     # Images sampled for a +calibrated@P rule's per-word thresholds (pipeline/calibration.py).
     calibration_images: int = 2000
+    # How the teacher's batches form. "whole-shard": each input shard in one DoFn call, its
+    # images in batches of max_batch_size in shard order, so the bytes written depend on
+    # nothing but the inputs, the teacher and these settings (same device and thread count):
+    # every runner, worker count and timing gives the same version, and it is the one mode
+    # DaskRunner runs (it drops what a DoFn emits from finish_bundle, where RunInference
+    # flushes its last batch). "run-inference": Beam's RunInference, batching across shards by
+    # timing (BatchElements, min_batch_size..max_batch_size); scores may then differ in the last
+    # digit between runs.
+    inference: str = "whole-shard"
 
     def __post_init__(self) -> None:
         for field_name in ("input", "teacher", "output", "name"):
@@ -40,6 +51,8 @@ class PseudoLabelConfig:
             parse_alignment(self.alignment)
         except ValueError as error:
             raise ValueError(f"pseudo-label config: alignment={self.alignment!r} (--alignment): {error}") from None
+        if self.inference not in INFERENCE_MODES:
+            raise ValueError(f"pseudo-label config: inference={self.inference!r}: one of {', '.join(INFERENCE_MODES)}.")
         if self.calibration_images < 1:
             raise ValueError(f"pseudo-label config: calibration_images={self.calibration_images}: at least 1.")
         if self.shards_per_pipeline < 0:

@@ -1,8 +1,12 @@
 """``xpm pseudo-label``: the Apache Beam job from captioned shards to a dataset version.
 
-    read shard -> decode + validate -> caption nouns + embeddings -> RunInference (teacher:
-    Eq. 2 argmax, Eq. 4 masks) -> pseudo-label records -> per input shard: output tar + record
-                                                        rejects of every stage ┘
+    read shard -> decode + validate -> caption nouns + embeddings -> teacher (Eq. 2 region,
+    Eq. 4 masks) -> pseudo-label records -> per input shard: output tar + record
+                                          rejects of every stage ┘
+
+By default every input shard runs through these stages inside one DoFn call
+(``pipeline.whole_shard``); ``inference: run-inference`` runs them as separate Beam transforms
+with RunInference batching across shards.
 
 Shards already finished in this run's staging folder are skipped, so a killed run started again
 with the same arguments resumes; the version is committed by rename once every shard is done.
@@ -30,6 +34,7 @@ from pipeline.inputs import expand_inputs, shard_name_of
 from pipeline.nouns import NounExtractor, load_lexicon
 from pipeline.pseudo_labels import lexicon_vocab_ids
 from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample, WriteShard
+from pipeline.whole_shard import LabelShard
 from pipeline.version import commit_version, run_identity, staging_dir
 from pipeline.write.filesystem import local_copy, read_bytes, write_bytes
 from pipeline.write.shard_writer import canonical_json
@@ -45,6 +50,9 @@ progress_log = logging.getLogger(LOGGER)
 # The DirectRunner's own portable runner, named directly: plain "DirectRunner" first tries to
 # fetch a Prism binary, which an offline machine cannot.
 LOCAL_RUNNER = "apache_beam.runners.portability.fn_api_runner.fn_runner.FnApiRunner"
+DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
+# Short names Beam itself does not register.
+RUNNER_NAMES = {"DaskRunner": DASK_RUNNER}
 
 
 @dataclass(frozen=True)
@@ -64,24 +72,52 @@ def _code_commit() -> str:
 
 def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, config: PseudoLabelConfig, checkpoint, teacher_sha: str,
                    thresholds: dict[str, float] | None = None):
+    """The job over ``todo``, as ``config.inference`` says: one DoFn call per shard
+    (``pipeline.whole_shard``), or stage by stage with RunInference batching across shards."""
     text = checkpoint.text_model
-    read = pipeline | "Inputs" >> beam.Create(todo) | "Read" >> beam.ParDo(ReadShard()).with_outputs(REJECTS, INPUTS, main="samples")
-    decoded = read.samples | "Decode" >> beam.ParDo(Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))).with_outputs(REJECTS, main="ok")
-    nouns = decoded.ok | "Nouns" >> beam.ParDo(ExtractNouns(text.id, text.mode, text.hash, thresholds)).with_outputs(REJECTS, main="ok")
-    handler = KeyedModelHandler(TeacherModelHandler(
-        config.teacher, device=config.device, min_batch_size=config.min_batch_size, max_batch_size=config.max_batch_size,
-        alignment=config.alignment))
+    read, decode = ReadShard(), Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))
+    nouns = ExtractNouns(text.id, text.mode, text.hash, thresholds)
+    teacher = TeacherModelHandler(config.teacher, device=config.device, min_batch_size=config.min_batch_size,
+                                  max_batch_size=config.max_batch_size, alignment=config.alignment)
+    label, write = ToLabelledSample(teacher_sha), WriteShard(staging)
+    inputs = pipeline | "Inputs" >> beam.Create(todo)
+    if config.inference == "whole-shard":
+        return inputs | "LabelShards" >> beam.ParDo(LabelShard(read, decode, nouns, teacher, label, write, config.max_batch_size))
+    read = inputs | "Read" >> beam.ParDo(read).with_outputs(REJECTS, INPUTS, main="samples")
+    decoded = read.samples | "Decode" >> beam.ParDo(decode).with_outputs(REJECTS, main="ok")
+    nouns = decoded.ok | "Nouns" >> beam.ParDo(nouns).with_outputs(REJECTS, main="ok")
     labelled = (
         nouns.ok
-        | "Teacher" >> RunInference(handler)
-        | "PseudoLabels" >> beam.ParDo(ToLabelledSample(teacher_sha))
+        | "Teacher" >> RunInference(KeyedModelHandler(teacher))
+        | "PseudoLabels" >> beam.ParDo(label)
     )
     rejects = (read[REJECTS], decoded[REJECTS], nouns[REJECTS]) | "AllRejects" >> beam.Flatten()
     return (
         {"samples": labelled, "rejects": rejects, "inputs": read[INPUTS]}
         | "ByShard" >> beam.CoGroupByKey()
-        | "Write" >> beam.ParDo(WriteShard(staging))
+        | "Write" >> beam.ParDo(write)
     )
+
+
+def runner_options(beam_args: list[str]) -> tuple[list[str], str]:
+    """Beam's options with xpm's runner defaults, and the runner's full name. No --runner means
+    the local FnApiRunner (it needs no download); "DaskRunner" is accepted as Beam's Dask runner,
+    which gets one input shard per Dask partition unless told otherwise."""
+    args, runner, index = [], LOCAL_RUNNER, 0
+    while index < len(beam_args):
+        arg = beam_args[index]
+        if arg == "--runner" and index + 1 < len(beam_args):
+            runner, index = beam_args[index + 1], index + 2
+            continue
+        if arg.startswith("--runner="):
+            runner = arg.split("=", 1)[1]
+        else:
+            args.append(arg)
+        index += 1
+    runner = RUNNER_NAMES.get(runner, runner)
+    if runner == DASK_RUNNER and not any(a.startswith(("--dask_npartitions", "--dask_partition_size")) for a in args):
+        args.append("--dask_partition_size=1")
+    return [f"--runner={runner}", *args], runner
 
 
 def run_identity_for(config: PseudoLabelConfig, inputs: list[str] | None = None, teacher_sha: str | None = None) -> str:
@@ -117,9 +153,13 @@ def _calibrated_thresholds(config: PseudoLabelConfig, checkpoint, inputs: list[s
 
 
 def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = None) -> PseudoLabelRun:
-    beam_args = list(beam_args or [])
-    if not any(arg.startswith("--runner") for arg in beam_args):
-        beam_args.append(f"--runner={LOCAL_RUNNER}")
+    beam_args, runner = runner_options(list(beam_args or []))
+    if runner == DASK_RUNNER and config.inference != "whole-shard":
+        # Measured with Beam 2.77: DaskRunner hands a DoFn's tagged outputs on with its main
+        # output (the per-shard grouping then fails on a sample) and drops what a DoFn emits from
+        # finish_bundle, where RunInference flushes its last batch.
+        raise ConfigError(f"inference: {config.inference} cannot run on DaskRunner, which mixes a DoFn's tagged outputs "
+                          "and drops what finish_bundle emits; use --inference whole-shard (the default).")
     teacher_file = local_copy(config.teacher)
     checkpoint = read_checkpoint(teacher_file)
     embedder = text_embedder_for(checkpoint, config.teacher)
@@ -148,7 +188,6 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
         for record in (json.loads(read_bytes(part_path(staging, shard_name_of(path)))) for path in batch):
             samples, rejects = samples + len(record["index"]), rejects + len(record["rejects"])
         progress.update(len(batch), samples_so_far=samples, rejects_so_far=rejects)
-    runner = next(arg.split("=", 1)[1] for arg in beam_args if arg.startswith("--runner="))
     lineage = {
         "teacher_sha256": teacher_sha,
         "teacher": config.teacher,

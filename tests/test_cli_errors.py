@@ -46,6 +46,8 @@ CASES = [
     (["shard", "--tsv", "{dir}", "--out", "{out}"], "argument --tsv"),
     (["shard", "--coco-captions", "{gt}", "--images", "{gt}", "--out", "{out}"], "argument --images"),
     (["pseudo-label", "--config", "{dir}"], "argument --config"),
+    (["pseudo-label", "--input", "{dir}/*.png", "--teacher", "{pt}", "--output", "{out}", "--name", "x",
+      "--inference", "run-inference", "--runner", "DaskRunner"], "use --inference whole-shard"),
     (["synth", "{out}", "--split", "{dir}"], "argument --split"),
     (["study-alignment", "--world", "{gt}", "--teacher", "{pt}", "--out", "{out}"], "argument --world"),
     (["coco-split", "--coco-root", "{gt}", "--out", "{out}"], "argument --coco-root"),

@@ -65,6 +65,10 @@ class TeacherModelHandler(ModelHandler[AlignRequest, list[AlignedNoun | Unaligne
         resolve_device(device)  # fail at pipeline construction, not on a worker an hour later
         self._progress: Progress | None = None
 
+    def identity(self) -> tuple[str, str, str]:
+        """What makes two handlers load the same model: checkpoint, device and rule."""
+        return self._checkpoint, self._device_name, self._alignment
+
     def load_model(self) -> OpenVocabMaskRCNN:
         device = resolve_device(self._device_name)
         return detector_from_checkpoint(read_checkpoint(local_copy(self._checkpoint)), device).eval()

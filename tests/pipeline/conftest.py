@@ -61,3 +61,15 @@ def bad_input_shard(tmp_path_factory):
     path = tmp_path_factory.mktemp("bad") / "00000.tar"
     write_tar(path, samples, truncate_last=True)
     return path, {key: outcome for key, outcome, _ in samples}
+
+
+@pytest.fixture(scope="session")
+def inputs(tiny_world, bad_input_shard, tmp_path_factory):
+    """The tiny world's captioned shards and the bad-input shard, in one folder."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("inputs")
+    for tar in sorted((tiny_world / "captioned").glob("*.tar")):
+        shutil.copy(tar, folder / tar.name)
+    shutil.copy(bad_input_shard[0], folder / "00099.tar")
+    return folder

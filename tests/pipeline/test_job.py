@@ -21,15 +21,6 @@ from xpm.io.captioned_shards import read_captioned_shard
 
 
 @pytest.fixture(scope="module")
-def inputs(tiny_world, bad_input_shard, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    for tar in sorted((tiny_world / "captioned").glob("*.tar")):
-        shutil.copy(tar, folder / tar.name)
-    shutil.copy(bad_input_shard[0], folder / "00099.tar")
-    return folder
-
-
-@pytest.fixture(scope="module")
 def first_run(inputs, tiny_teacher, tmp_path_factory):
     root = tmp_path_factory.mktemp("datasets")
     config = PseudoLabelConfig(input=str(inputs / "*.tar"), teacher=str(tiny_teacher), output=str(root), name="tiny", device="cpu")
@@ -316,3 +307,14 @@ def test_pseudo_label_with_no_labelled_sample_is_an_error_not_a_version(tiny_tea
     assert "to label" not in captured.err  # --quiet
     dataset = tmp_path / "out" / "empty"
     assert not [p for p in dataset.iterdir() if p.name != ".sources"]
+
+
+def test_runner_options_name_the_local_runner_by_default_and_spread_shards_on_dask():
+    from pipeline.job import DASK_RUNNER, LOCAL_RUNNER, runner_options
+
+    assert runner_options([]) == ([f"--runner={LOCAL_RUNNER}"], LOCAL_RUNNER)
+    args, runner = runner_options(["--runner", "DaskRunner", "--dask_client_address", "tcp://h:1"])
+    assert runner == DASK_RUNNER and args == [f"--runner={DASK_RUNNER}", "--dask_client_address", "tcp://h:1",
+                                              "--dask_partition_size=1"]
+    args, _ = runner_options(["--runner=DaskRunner", "--dask_npartitions=3"])
+    assert args == [f"--runner={DASK_RUNNER}", "--dask_npartitions=3"]
