@@ -13,12 +13,12 @@ from __future__ import annotations
 import torch
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.decode import DecodeLimits, decode_sample
-from pipeline.inference.word_embeddings import WordEmbeddings
-from pipeline.inputs import shard_name_of
-from pipeline.nouns import NounExtractor
+from xpm.io.decode import DecodeLimits, decode_sample
+from xpm.text.word_embeddings import WordEmbeddings
+from xpm.io.shard_inputs import shard_name_of
+from xpm.nouns import NounExtractor
 from pipeline.read.shard_reader import read_shard
-from pipeline.records import Reject
+from xpm.io.records import Reject
 from xpm.io.images import rgb_tensor
 from xpm.modeling.alignment import calibration_thresholds
 

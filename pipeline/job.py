@@ -26,12 +26,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.config import PseudoLabelConfig
-from pipeline.decode import DecodeLimits
+from xpm.io.decode import DecodeLimits
 from pipeline.finalize import finalize_version, part_path
 from pipeline.inference.teacher_handler import TeacherModelHandler
-from pipeline.inference.word_embeddings import WordEmbeddings
-from pipeline.inputs import expand_inputs, shard_name_of
-from pipeline.nouns import NounExtractor, load_lexicon
+from xpm.text.word_embeddings import WordEmbeddings
+from xpm.io.shard_inputs import expand_inputs, shard_name_of
+from xpm.nouns import NounExtractor, load_lexicon
 from pipeline.pseudo_labels import lexicon_vocab_ids
 from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample, WriteShard
 from pipeline.whole_shard import LabelShard

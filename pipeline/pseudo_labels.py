@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from pipeline.inference.teacher_handler import AlignedNoun, UnalignedNoun
-from pipeline.nouns import CaptionNoun, ObjectNounLexicon
+from xpm.nouns import CaptionNoun, ObjectNounLexicon
 from schemas.pseudo_label import PseudoLabels, PseudoNoun, UnlabeledNoun
 from xpm.masks import encode_rle
 

@@ -12,14 +12,14 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.decode import DecodeLimits, decode_sample
+from xpm.io.decode import DecodeLimits, decode_sample
 from pipeline.inference.teacher_handler import AlignedNoun, AlignRequest
-from pipeline.inference.word_embeddings import WordEmbeddings
-from pipeline.inputs import shard_name_of
-from pipeline.nouns import CaptionNoun, NounExtractor, load_lexicon
+from xpm.text.word_embeddings import WordEmbeddings
+from xpm.io.shard_inputs import shard_name_of
+from xpm.nouns import CaptionNoun, NounExtractor, load_lexicon
 from pipeline.pseudo_labels import build_pseudo_labels, lexicon_vocab_ids
 from pipeline.read.shard_reader import read_shard
-from pipeline.records import Reject
+from xpm.io.records import Reject
 from pipeline.finalize import part_path, shard_path
 from pipeline.write.filesystem import write_bytes
 from pipeline.write.shard_writer import LabelledSample, canonical_json, write_output_shard
@@ -73,7 +73,7 @@ def source_failures(path: str, shard: str) -> list[Reject]:
     if parquet is None or not FileSystems.exists(parquet):
         return []
     with FileSystems.open(parquet, compression_type="uncompressed") as stream:
-        rows = read_parquet_rows(io.BytesIO(stream.read()), columns=["key", "status", "error_message"])
+        rows = read_parquet_rows(stream.read(), columns=["key", "status", "error_message"])
     return [
         Reject(row["key"], shard, "source", row["status"] or "failed", row["error_message"] or "")
         for row in rows

@@ -9,7 +9,8 @@ import json
 
 from apache_beam.io.filesystems import FileSystems
 
-from schemas.dataset_version import MANIFEST_FILE, parse_version_dir_name, version_dir_name
+from schemas.dataset_version import version_dir_name
+from xpm.io.dataset_version import existing_versions
 
 STAGING_PREFIX = ".staging-"
 # The temporaries of pipeline.write.filesystem.atomic_write.
@@ -22,14 +23,6 @@ def run_identity(description: dict) -> str:
 
 def staging_dir(dataset_dir: str, identity: str) -> str:
     return FileSystems.join(dataset_dir, STAGING_PREFIX + identity)
-
-
-def existing_versions(dataset_dir: str) -> list[int]:
-    """Numbers of the finished versions: folders ``vN`` holding a manifest (written last)."""
-    pattern = FileSystems.join(dataset_dir, "v*", MANIFEST_FILE)
-    found = [m.path for r in FileSystems.match([pattern]) for m in r.metadata_list]
-    numbers = (parse_version_dir_name(path.replace("\\", "/").split("/")[-2]) for path in found)
-    return sorted(n for n in numbers if n is not None)
 
 
 def discard_partial_writes(staging: str) -> None:

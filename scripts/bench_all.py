@@ -35,7 +35,7 @@ def _machine() -> dict:
 
 
 def _demo_inputs(demo: Path) -> dict:
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
 
     world, teacher = demo / "world", demo / "teacher" / "model.pt"
     if not teacher.is_file():

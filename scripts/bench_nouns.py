@@ -111,7 +111,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--errors", action="store_true", help="print every wrong and missed noun of the gold set")
     args = parser.parse_args(argv)
 
-    from pipeline.nouns import NounExtractor, load_lexicon
+    from xpm.nouns import NounExtractor, load_lexicon
 
     started = time.perf_counter()
     lexicon = load_lexicon()

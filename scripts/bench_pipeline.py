@@ -30,12 +30,12 @@ from bench_common import report
 def bare_forward_rate(teacher: str, shards: list[Path], images: int, batch_size: int) -> tuple[float, int]:
     import torch
 
-    from pipeline.decode import decode_sample
+    from xpm.io.decode import decode_sample
     from pipeline.inference.teacher_handler import AlignRequest, TeacherModelHandler
-    from pipeline.inference.word_embeddings import WordEmbeddings
-    from pipeline.nouns import NounExtractor, load_lexicon
+    from xpm.text.word_embeddings import WordEmbeddings
+    from xpm.nouns import NounExtractor, load_lexicon
     from pipeline.read.shard_reader import read_shard
-    from pipeline.records import DecodedSample, RawSample
+    from xpm.io.records import DecodedSample, RawSample
     from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
 
     extract = NounExtractor(load_lexicon())

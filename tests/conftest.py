@@ -15,14 +15,14 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def lexicon():
-    from pipeline.nouns import load_lexicon
+    from xpm.nouns import load_lexicon
 
     return load_lexicon()
 
 
 @pytest.fixture(scope="session")
 def extract(lexicon):
-    from pipeline.nouns import NounExtractor
+    from xpm.nouns import NounExtractor
 
     return NounExtractor(lexicon)
 

@@ -21,7 +21,7 @@ from xpm.resources.errors import MissingResourceError
 # name -> module with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
 COMMANDS = {
     "synth": "xpm.synth.cli",
-    "nouns": "pipeline.nouns.cli",
+    "nouns": "xpm.nouns.cli",
     "embed": "xpm.text.cli",
     "train-teacher": "trainers.teacher.cli",
     "train-student": "trainers.student.cli",

@@ -32,7 +32,7 @@ def add_arguments(parser) -> None:
 def _show(args) -> int:
     from pipeline.dataset.inspect import summary
     from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
     from xpm.config import ConfigError
     from xpm.io.files import output_folder
 
@@ -49,7 +49,7 @@ def _show(args) -> int:
 
 def _report(args) -> int:
     from pipeline.dataset.html_report import write_html_report
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
     from xpm.io.files import output_folder
 
     version = open_version(args.version)
@@ -60,7 +60,7 @@ def _report(args) -> int:
 
 def run(args) -> int:
     from pipeline.dataset.inspect import diff_versions, first_bad_shard, label_changes
-    from pipeline.dataset.versions import list_datasets, open_version
+    from xpm.io.dataset_version import list_datasets, open_version
 
     if args.action == "list":
         rows = list_datasets(args.root)

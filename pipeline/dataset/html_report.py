@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pipeline.dataset.inspect import SCORE_BINS, flatten, nouns_by_frequency, score_distribution
 from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
-from pipeline.dataset.versions import DatasetVersion
+from xpm.io.dataset_version import DatasetVersion
 from xpm.config import ConfigError
 from xpm.io.atomic import write_text_atomically
 from xpm.visualize import bar_chart_svg

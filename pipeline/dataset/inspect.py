@@ -9,10 +9,10 @@ from typing import Iterator
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.dataset.versions import DatasetVersion
 from pipeline.read.shard_reader import read_shard
-from pipeline.records import RawSample
+from xpm.io.records import RawSample
 from schemas.pseudo_label import PseudoLabels
+from xpm.io.dataset_version import DatasetVersion
 from xpm.io.dataset_version import first_bad_shard as check_shards
 
 

@@ -16,9 +16,9 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from PIL import Image
 
-from pipeline.dataset.versions import DatasetVersion
+from xpm.io.dataset_version import DatasetVersion
 from pipeline.read.shard_reader import read_shard
-from pipeline.records import Reject
+from xpm.io.records import Reject
 from schemas.pseudo_label import SchemaError
 from xpm.config import ConfigError
 from xpm.io.files import save_png

@@ -12,7 +12,7 @@ import posixpath
 import tarfile
 from typing import BinaryIO, Iterator
 
-from pipeline.records import RawSample, Reject
+from xpm.io.records import RawSample, Reject
 
 STAGE = "read"
 # Extensions webdataset decodes with pickle / torch.load: refused, never opened.

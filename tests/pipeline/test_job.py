@@ -14,7 +14,7 @@ import pytest
 from pipeline.config import PseudoLabelConfig
 from pipeline.job import run_pseudo_label
 from pipeline.read.shard_reader import read_shard
-from pipeline.records import RawSample
+from xpm.io.records import RawSample
 from schemas.pseudo_label import PseudoLabels
 from xpm.io.hashing import file_sha256
 from xpm.io.captioned_shards import read_captioned_shard
@@ -173,7 +173,7 @@ def test_dataset_commands_list_show_verify_and_catch_a_flipped_byte(first_run, t
 
 def test_dataset_diff_reports_lineage_nouns_and_samples(first_run, capsys):
     from pipeline.dataset.inspect import diff_versions
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
 
     root, _, _ = first_run
     a = open_version(str(root / "tiny" / "v1"))
@@ -255,7 +255,7 @@ def test_a_gate_leaves_nouns_unlabeled_and_every_one_is_recorded_with_its_reason
     assert gated.manifest["counts"]["nouns"] + dropped == run.manifest["counts"]["nouns"]
     assert run.manifest["counts"]["unlabeled_by_reason"] == {}
     from pipeline.dataset.inspect import label_changes
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
 
     changes = label_changes(open_version(run.version_dir), open_version(gated.version_dir))
     assert sum(r.removed for r in changes) == dropped and sum(r.added for r in changes) == 0

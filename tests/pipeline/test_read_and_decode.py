@@ -4,10 +4,10 @@ import tarfile
 import numpy as np
 from PIL import Image
 
-from pipeline.decode import decode_sample
+from xpm.io.decode import decode_sample
 from xpm.io.images import BadImage, DecodeLimits, decode_image
 from pipeline.read.shard_reader import read_shard
-from pipeline.records import DecodedSample, RawSample, Reject
+from xpm.io.records import DecodedSample, RawSample, Reject
 from xpm.io.captioned_shards import add_tar_member
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.inference.word_embeddings import WordEmbeddings
+from xpm.text.word_embeddings import WordEmbeddings
 from trainers.data.caption_shards import GroundingVocabulary, caption_noun_stream, decode_captioned_sample
 from xpm.config import ConfigError
 from xpm.text.embedder import TextEmbedder

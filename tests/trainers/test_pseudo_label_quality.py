@@ -1,4 +1,4 @@
-from pipeline.dataset.versions import open_version
+from xpm.io.dataset_version import open_version
 from trainers.evaluation.pseudo_label_quality import measure_pseudo_labels, summarize
 
 

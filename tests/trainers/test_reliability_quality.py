@@ -25,7 +25,7 @@ def test_the_summary_splits_alphas_by_status_and_group():
 
 
 def test_every_pseudo_label_of_the_version_gets_an_alpha(tiny_version, tiny_teacher, tmp_path, truth_from_pseudo_labels):
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
     from trainers.evaluation.pseudo_label_quality import judged_samples
     from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
 

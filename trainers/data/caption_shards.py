@@ -13,11 +13,11 @@ from typing import Sequence
 
 import torch
 
-from pipeline.decode import decode_sample
-from pipeline.inference.word_embeddings import WordEmbeddings
-from pipeline.inputs import expand_inputs
-from pipeline.nouns.extract import NounExtractor
-from pipeline.records import RawSample, Reject
+from xpm.io.decode import decode_sample
+from xpm.text.word_embeddings import WordEmbeddings
+from xpm.io.shard_inputs import expand_inputs
+from xpm.nouns.extract import NounExtractor
+from xpm.io.records import RawSample, Reject
 from trainers.data.shard_stream import resampled_stream
 from xpm.io.images import rgb_tensor
 from xpm.text.embedder import display_name

@@ -18,7 +18,7 @@ from typing import Mapping
 import numpy as np
 from pycocotools import mask as coco_mask
 
-from pipeline.dataset.versions import DatasetVersion
+from xpm.io.dataset_version import DatasetVersion
 from schemas.pseudo_label import PseudoLabels
 from xpm.io.captioned_shards import read_captioned_shard
 
@@ -36,7 +36,7 @@ class NounQuality:
 
 def category_of_nouns(split) -> dict[str, str]:
     """Caption noun (as the extractor yields it) -> class name, for every name and synonym."""
-    from pipeline.nouns import NounExtractor
+    from xpm.nouns import NounExtractor
     from xpm.synth.catalog import CLASSES_BY_NAME
 
     extract = NounExtractor.from_config()

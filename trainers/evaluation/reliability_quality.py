@@ -17,7 +17,7 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from pipeline.dataset.versions import open_version
+from xpm.io.dataset_version import open_version
 from trainers.evaluation.pseudo_label_quality import judged_samples
 from xpm.io.pseudo_label_samples import decode_pseudo_sample
 from xpm.modeling.student_losses import reliability

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import torch
 
-from pipeline.inference.word_embeddings import WordEmbeddings
-from pipeline.nouns.extract import NounExtractor
-from pipeline.nouns.lexicon import load_lexicon
+from xpm.text.word_embeddings import WordEmbeddings
+from xpm.nouns.extract import NounExtractor
+from xpm.nouns.lexicon import load_lexicon
 from schemas.split import read_split
 from trainers.data.caption_shards import GroundingVocabulary, caption_noun_stream
 from trainers.data.coco_instances import CocoInstances

@@ -52,7 +52,7 @@ def run_demo(config) -> Path:
     from schemas.split import read_split
     from trainers.evaluation.pseudo_label_quality import category_of_nouns, measure_pseudo_labels, summarize
     from trainers.evaluation.reliability_quality import measure_reliability
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
     from trainers.evaluation.table2 import format_table2
     from trainers.student.train import caption_settings
     from xpm.config import save_config, to_dict

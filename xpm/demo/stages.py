@@ -69,7 +69,7 @@ def pseudo_label_stage(config: DemoConfig, world: Path, teacher: Path, root: Pat
     default when None): the newest one under ``root/dataset`` when its lineage names this very
     teacher and rule, else a new version from the Beam pipeline."""
     from pipeline.config import PseudoLabelConfig
-    from pipeline.dataset.versions import open_version
+    from xpm.io.dataset_version import open_version
     from pipeline.job import run_pseudo_label
     from xpm.config import ConfigError
 

@@ -65,8 +65,8 @@ class RuleTally:
 
 def _captioned_samples(world: Path, limit: int):
     """``(key, pixels, caption)`` of the world's captioned shards, as the pipeline decodes them."""
-    from pipeline.decode import decode_sample
-    from pipeline.records import RawSample, Reject
+    from xpm.io.decode import decode_sample
+    from xpm.io.records import RawSample, Reject
     from xpm.io.captioned_shards import read_captioned_shard
 
     count = 0
@@ -95,8 +95,8 @@ def _judge(box_xyxy, mask: np.ndarray, instances: list[tuple[dict, list[float]]]
 def run_study(config: StudyConfig, *, progress=None) -> dict:
     """Score every rule; returns (and the command writes) the study's results."""
     from schemas.split import read_split
-    from pipeline.inference.word_embeddings import WordEmbeddings
-    from pipeline.nouns import NounExtractor, load_lexicon
+    from xpm.text.word_embeddings import WordEmbeddings
+    from xpm.nouns import NounExtractor, load_lexicon
     from trainers.evaluation.pseudo_label_quality import category_of_nouns, truth_by_key
     from xpm.device import resolve_device
     from xpm.io.images import rgb_tensor

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from pipeline.dataset.html_report import write_html_report
-from pipeline.dataset.versions import open_version
+from xpm.io.dataset_version import open_version
 from xpm.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from pipeline.dataset.render import DISPLAY_SIZE, read_samples, render_sample
-from pipeline.dataset.versions import open_version
+from xpm.io.dataset_version import open_version
 from xpm.cli import main
 
 

@@ -39,8 +39,8 @@ def _rgba_and_16_bit_pngs() -> dict[str, bytes]:
 def test_teacher_student_and_evaluation_see_the_same_pixels(tmp_path):
     import json
 
-    from pipeline.decode import decode_sample
-    from pipeline.records import RawSample
+    from xpm.io.decode import decode_sample
+    from xpm.io.records import RawSample
     from schemas.pseudo_label import PseudoLabels
     from xpm.io.images import read_rgb
     from xpm.io.pseudo_label_samples import decode_pseudo_sample

@@ -24,7 +24,7 @@ def _captions(arguments: list[str]):
 
 
 def run(args) -> int:
-    from pipeline.nouns import NounConfig, NounExtractor
+    from xpm.nouns import NounConfig, NounExtractor
     from xpm.config import load_config
 
     extract = NounExtractor.from_config(load_config(NounConfig, None, {"senses": args.senses}))

@@ -7,7 +7,7 @@ bytes are kept as they came (the output shard never re-encodes them).
 
 from __future__ import annotations
 
-from pipeline.records import DecodedSample, RawSample, Reject
+from xpm.io.records import DecodedSample, RawSample, Reject
 from schemas.captioned_shard import CAPTION_EXT, IMAGE_EXTENSIONS
 from xpm.io.images import BadImage, DecodeLimits, decode_image
 

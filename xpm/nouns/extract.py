@@ -18,8 +18,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from pipeline.nouns.config import NounConfig
-from pipeline.nouns.lexicon import ObjectNounLexicon, load_lexicon
+from xpm.nouns.config import NounConfig
+from xpm.nouns.lexicon import ObjectNounLexicon, load_lexicon
 
 # Punctuation is kept as a token of its own: it ends a noun compound ("dogs, cats" is a list).
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[^\sa-z0-9]")

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.nouns import NounConfig, load_lexicon
+from xpm.nouns import NounConfig, load_lexicon
 
 
 def test_lexicon_is_cached_and_equal(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.nouns import NounConfig, NounExtractor, load_lexicon
+from xpm.nouns import NounConfig, NounExtractor, load_lexicon
 from xpm.synth.captions import EMPTY_CAPTIONS, TEMPLATES
 from xpm.synth.catalog import CATALOG
 
