@@ -20,7 +20,6 @@ import torch
 from xpm.io.dataset_version import open_version
 from trainers.evaluation.pseudo_label_quality import judged_samples
 from xpm.io.pseudo_label_samples import decode_pseudo_sample
-from xpm.modeling.student_losses import reliability
 
 STATUSES = ("correct", "misplaced", "absent")
 
@@ -56,25 +55,34 @@ def summarize_reliability(statuses: list[str], groups: list[str], alphas: np.nda
 @torch.inference_mode()
 def measure_reliability(student, version_dir: str | Path, truth_json: str | Path, category_of: Mapping[str, str],
                         group_of: Mapping[str, str], settings, *, images: int) -> dict[str, dict]:
-    """alpha of every pseudo label on the version's first ``images`` labelled images, as the
-    student weighs them in training (``settings``: its ``CaptionLossSettings``; with
-    ``batch-mean`` the alphas are scaled over all of them at once)."""
+    """The weight of every pseudo label on the version's first ``images`` labelled images, as the
+    student weighs them in training under ``settings`` (its ``CaptionLossSettings``; a weight
+    scaled per batch is scaled over all of them at once)."""
     from trainers.data.pseudo_label_shards import open_version_data
+    from xpm.modeling.student import label_weights
 
-    rows = open_version_data(version_dir).vocabulary.index_of()
+    data = open_version_data(version_dir)
+    rows = data.vocabulary.index_of()
     labelled = ((key, parts, judged) for key, parts, judged in judged_samples(open_version(str(version_dir)), truth_json, category_of)
                 if judged)
-    statuses, groups, noise = [], [], []
+    statuses, groups, noise, embeddings, nouns, scores = [], [], [], [], [], []
     student.eval()
     device = next(student.parameters()).device
     for key, parts, judged in islice(labelled, images):
         image, target = decode_pseudo_sample({"__key__": key, **parts}, rows)
         target = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in target.items()}
-        variance = student.caption_outputs([image.to(device)], [target])[2]
+        with torch.no_grad():
+            region_embeddings, _, variance, _ = student.caption_outputs([image.to(device)], [target])
         noise.append(variance.flatten(start_dim=1).mean(dim=1).float().cpu())
+        embeddings.append(region_embeddings.float().cpu())
+        nouns.append(target["vocab_index"].cpu())
+        scores.append(target["teacher_scores"].cpu())
         statuses += [label.status for label in judged]
         groups += [group_of.get(label.category, "unmapped") if label.category else "unmapped" for label in judged]
     if not statuses:
         raise ValueError(f"{version_dir} has no pseudo labels to weigh.")
-    alphas = reliability(torch.cat(noise)[:, None], settings.eta, settings.alpha_cap, settings.alpha_scale)
-    return summarize_reliability(statuses, groups, alphas.numpy())
+    weights = label_weights(settings, torch.cat(noise)[:, None], torch.cat(embeddings), data.vocabulary.embeddings,
+                            torch.cat(nouns), torch.cat(scores))
+    if weights is None:
+        weights = torch.ones(len(statuses))
+    return summarize_reliability(statuses, groups, weights.numpy())

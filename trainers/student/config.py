@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from trainers.engine.config import EngineConfig, OptimConfig
 
 LOSS_SETS = ("gt+x", "gt+x+m", "gt+x+m+alpha")
-RELIABILITIES = ("noise", "none", "class-score")
+RELIABILITIES = ("noise", "none", "class-score", "agreement", "noise+agreement")
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class StudentConfig:
     init: str = ""
     # Figure 6's ablation: which caption losses; the robust student is gt+x+m+alpha.
     losses: str = "gt+x+m+alpha"
-    # Table 3's reliability for L_X^alpha (used with +alpha): Eq. 7 noise, none, or teacher score.
+    # The reliability weight of L_X^alpha (used with +alpha): Eq. 7 noise (the paper), none, the
+    # teacher's score (Table 3), the student's agreement with the label, or noise+agreement.
     reliability: str = "noise"
     eta: float = 0.01
     # "batch-mean" (default): Eq. 7 with eta chosen per batch so that its alphas average 1;

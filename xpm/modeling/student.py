@@ -13,15 +13,17 @@ from torchvision.models.detection.roi_heads import project_masks_on_boxes
 from xpm.modeling.detector import OpenVocabMaskRCNN
 from xpm.modeling.mask_branch import MASK_SIZE
 from xpm.modeling.noise_head import NoiseHead
-from xpm.modeling.student_losses import ALPHA_SCALES, cross_modal_loss, noisy_mask_loss, reliability
+from xpm.modeling.student_losses import ALPHA_SCALES, agreement, cross_modal_loss, noisy_mask_loss, reliability
 
-RELIABILITY_MODES = ("noise", "none", "class-score")
+RELIABILITY_MODES = ("noise", "none", "class-score", "agreement", "noise+agreement")
 
 
 @dataclass(frozen=True)
 class CaptionLossSettings:
     mask_loss: bool = True
-    # noise: alpha of Eq. 7; none: every pseudo label weighs 1; class-score: the teacher's score.
+    # noise: alpha of Eq. 7; none: every pseudo label weighs 1; class-score: the teacher's score;
+    # agreement: the student's own probability of the label's noun at its box (student_losses.
+    # agreement); noise+agreement: their product, scaled to average 1 per batch.
     reliability: str = "noise"
     eta: float = 0.01
     alpha_scale: str = "batch-mean"
@@ -85,12 +87,8 @@ class RobustStudent(nn.Module):
         ``mean_noise``) as plain floats."""
         region_embeddings, mask_logits, variance, mask_targets = self.caption_outputs(images, targets)
         vocab_index = torch.cat([t["vocab_index"] for t in targets]).to(region_embeddings.device)
-        if settings.reliability == "noise":
-            alpha = reliability(variance, settings.eta, settings.alpha_cap, settings.alpha_scale)
-        elif settings.reliability == "class-score":
-            alpha = torch.cat([t["teacher_scores"] for t in targets]).to(region_embeddings.device)
-        else:
-            alpha = None
+        alpha = label_weights(settings, variance, region_embeddings, vocabulary, vocab_index,
+                              torch.cat([t["teacher_scores"] for t in targets]).to(region_embeddings.device))
         losses = {"loss_cross_modal": cross_modal_loss(region_embeddings, vocabulary, vocab_index, alpha)}
         if settings.mask_loss:
             losses["loss_pseudo_mask"] = noisy_mask_loss(mask_logits, variance, mask_targets, settings.mask_samples)
@@ -99,3 +97,22 @@ class RobustStudent(nn.Module):
             "mean_noise": float(variance.detach().mean()) if variance.numel() else 0.0,
         }
         return losses, stats
+
+
+def label_weights(settings: CaptionLossSettings, variance: torch.Tensor, region_embeddings: torch.Tensor,
+                  vocabulary: torch.Tensor, vocab_index: torch.Tensor, teacher_scores: torch.Tensor) -> torch.Tensor | None:
+    """The per-label weight of L_X^alpha under ``settings.reliability`` (None: every label
+    weighs 1), for pseudo labels with g_Noise ``variance [K, M, M]``, the student's region
+    embeddings ``[K, D]``, their nouns' rows ``vocab_index [K]`` of ``vocabulary [V, D]`` and
+    the teacher's scores ``[K]``. The one definition training and the reliability report share."""
+    if settings.reliability == "class-score":
+        return teacher_scores
+    signals = settings.reliability.split("+")
+    alpha = None
+    if "noise" in signals:
+        alpha = reliability(variance, settings.eta, settings.alpha_cap, settings.alpha_scale)
+    if "agreement" in signals:
+        agreeing = agreement(region_embeddings, vocabulary, vocab_index, settings.alpha_cap)
+        alpha = agreeing if alpha is None else (alpha * agreeing / (alpha * agreeing).mean().clamp_min(1e-12)).clamp(
+            max=settings.alpha_cap)
+    return alpha

@@ -69,6 +69,21 @@ def reliability(noise_variance: torch.Tensor, eta: float, cap: float, scale: str
     return alpha.clamp(max=cap)
 
 
+def agreement(region_embeddings: torch.Tensor, vocabulary_embeddings: torch.Tensor, targets: torch.Tensor,
+              cap: float) -> torch.Tensor:
+    """A per-label reliability that reads the label, not its mask: the student's own probability,
+    over the caption vocabulary V_C, of the label's noun at its box, scaled so the batch's weights
+    average 1 (and capped). A label that names an object the image does not show, or sits on
+    another object, has a clean teacher mask, so Eq. 7's g_Noise has nothing to flag; the
+    student, trained on every other image of that noun, gives the region a low probability of it.
+    Computed without gradient: the weight must not become a way to lower the loss."""
+    with torch.no_grad():
+        logits = region_embeddings @ vocabulary_embeddings.to(region_embeddings.dtype).T
+        probability = logits.softmax(dim=1).gather(1, targets.unsqueeze(1)).squeeze(1)
+        weight = probability / probability.mean().clamp_min(torch.finfo(probability.dtype).tiny)
+    return weight.clamp(max=cap)
+
+
 def cross_modal_loss(
     region_embeddings: torch.Tensor, vocabulary_embeddings: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor | None = None
 ) -> torch.Tensor:

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 
 from xpm.modeling.backbone import build_backbone
 from xpm.modeling.detector import build_detector
-from xpm.modeling.student import CaptionLossSettings, RobustStudent
+from xpm.modeling.student import RELIABILITY_MODES, CaptionLossSettings, RobustStudent
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def _caption_batch():
     return [torch.rand(3, 64, 64)], [target]
 
 
-@pytest.mark.parametrize("mode", ["noise", "none", "class-score"])
+@pytest.mark.parametrize("mode", RELIABILITY_MODES)
 def test_caption_losses_for_each_reliability(student, mode):
     vocabulary = F.normalize(torch.randn(5, 8), dim=1)
     losses, stats = student.caption_losses(*_caption_batch(), vocabulary, CaptionLossSettings(reliability=mode))
@@ -33,8 +33,8 @@ def test_caption_losses_for_each_reliability(student, mode):
     assert all(torch.isfinite(v) for v in losses.values())
     if mode == "class-score":
         assert stats["mean_alpha"] == pytest.approx(0.55)
-    if mode == "none":
-        assert stats["mean_alpha"] == 1.0
+    if mode in ("none", "agreement", "noise+agreement"):  # the last two average 1 per batch
+        assert stats["mean_alpha"] == pytest.approx(1.0)
 
 
 def test_loss_on_one_caption_batch_decreases(student):

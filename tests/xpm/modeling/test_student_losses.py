@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from xpm.modeling.noise_head import NoiseHead
-from xpm.modeling.student_losses import cross_modal_loss, noisy_mask_loss, reliability
+from xpm.modeling.student_losses import agreement, cross_modal_loss, noisy_mask_loss, reliability
 
 
 def test_eq6_with_zero_noise_is_plain_bce():
@@ -110,3 +110,30 @@ def test_eq3_is_the_softmax_cross_entropy_over_the_caption_vocabulary():
     torch.testing.assert_close(cross_modal_loss(regions, vocabulary, targets), expected)
     weighted = cross_modal_loss(regions, vocabulary, targets, torch.tensor([2.0, 0.0]))
     torch.testing.assert_close(weighted, F.cross_entropy(logits[:1], targets[:1]) * 2 / 2)
+
+
+def test_a_clean_mask_naming_an_absent_noun_is_weighed_down_by_agreement_not_by_eq7():
+    # Vocabulary: three orthogonal words. Region 0 shows word 0 and is labelled 0 (correct);
+    # region 1 shows word 1 but its caption named word 2, absent from the image. Both pseudo
+    # masks are clean, so g_Noise predicts the same low noise for both.
+    vocabulary = torch.eye(3) * 4
+    regions = torch.stack([torch.tensor([1.0, 0, 0]), torch.tensor([0, 1.0, 0])])
+    labels = torch.tensor([0, 2])
+    clean = torch.full((2, 28, 28), 1e-3)
+    noise_alpha = reliability(clean, eta=0.01, cap=10.0, scale="batch-mean")
+    assert torch.allclose(noise_alpha, torch.ones(2))  # Eq. 7 cannot tell them apart
+    weights = agreement(regions, vocabulary, labels, cap=10.0)
+    assert weights[0] > 1.5 and weights[1] < 0.1
+    assert torch.isclose(weights.mean(), torch.tensor(1.0))
+
+
+def test_agreement_sends_no_gradient_through_the_weight():
+    vocabulary = torch.randn(5, 8)
+    regions = torch.randn(6, 8, requires_grad=True)
+    labels = torch.randint(0, 5, (6,))
+    weights = agreement(regions, vocabulary, labels, cap=10.0)
+    assert not weights.requires_grad
+    cross_modal_loss(regions, vocabulary, labels, weights).backward()
+    expected = torch.autograd.grad(
+        (F.cross_entropy(regions @ vocabulary.T, labels, reduction="none") * weights).mean(), regions)[0]
+    torch.testing.assert_close(regions.grad, expected)
