@@ -9,13 +9,9 @@ per signal and group of nouns, the AUC of correct against the rest and the media
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 from bench_common import report
-
-SIGNALS = ("noise", "class-score", "agreement", "noise+agreement")
-
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,7 +25,7 @@ def main(argv=None) -> dict:
 
     from schemas.split import read_split
     from trainers.evaluation.pseudo_label_quality import category_of_nouns
-    from trainers.evaluation.reliability_quality import measure_reliability
+    from trainers.evaluation.reliability_quality import RELIABILITY_SIGNALS, measure_reliability
     from trainers.student.config import StudentConfig
     from trainers.student.train import caption_settings
     from xpm.config import load_config
@@ -43,13 +39,11 @@ def main(argv=None) -> dict:
     config = load_config(StudentConfig, student_dir / "student_config.yaml")
     model = student_from_checkpoint(read_checkpoint(student_dir / "model.pt"), torch.device("cpu"))
     version = open_version(str(args.run / "datasets" / "world")).path
-    result = {"run": str(args.run), "student": args.student, "version": version, "images": args.images, "signals": {}}
-    for signal in SIGNALS:
-        summary = measure_reliability(model, version, args.run / "world" / "captioned" / "instances_all.json",
-                                      category_of_nouns(split), groups, replace(caption_settings(config), reliability=signal),
-                                      images=args.images)
-        result["signals"][signal] = summary
-    return report(result, args.json)
+    signals = measure_reliability(model, version, args.run / "world" / "captioned" / "instances_all.json",
+                                  category_of_nouns(split), groups, caption_settings(config), images=args.images,
+                                  signals=RELIABILITY_SIGNALS)
+    return report({"run": str(args.run), "student": args.student, "version": version, "images": args.images,
+                   "signals": signals}, args.json)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,12 @@ def test_every_pseudo_label_of_the_version_gets_an_alpha(tiny_version, tiny_teac
     truth = tmp_path / "truth.json"
     category_of = truth_from_pseudo_labels(open_version(tiny_version), truth)
     labels = sum(len(judged) for _, _, judged in judged_samples(open_version(tiny_version), truth, category_of))
-    summary = measure_reliability(student, tiny_version, truth, category_of, {word: "target" for word in category_of},
-                                  CaptionLossSettings(alpha_scale="batch-mean"), images=100)
-    assert summary["all"]["correct_labels"] == summary["target"]["correct_labels"] == labels > 0
-    assert summary["all"]["auc"] is None
-    assert summary["all"]["correct_median_alpha"] > 0
+    summaries = measure_reliability(student, tiny_version, truth, category_of, {word: "target" for word in category_of},
+                                    CaptionLossSettings(alpha_scale="batch-mean"), images=100,
+                                    signals=("noise", "agreement", "class-score", "none"))
+    assert list(summaries) == ["noise", "agreement", "class-score", "none"]
+    for summary in summaries.values():
+        assert summary["all"]["correct_labels"] == summary["target"]["correct_labels"] == labels > 0
+        assert summary["all"]["auc"] is None
+        assert summary["all"]["correct_median_alpha"] > 0
+    assert summaries["none"]["all"]["correct_median_alpha"] == 1.0

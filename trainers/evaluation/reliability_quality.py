@@ -1,4 +1,5 @@
-"""Does the robust student's reliability alpha (Eq. 7) tell right pseudo labels from wrong ones?
+"""Does a reliability weight (Eq. 7's alpha, or another signal of xpm.modeling.student) tell right
+pseudo labels from wrong ones?
 
 Noise weighting can only pay where it does: a pseudo label whose box is on the wrong object, or
 whose noun names an object the image does not hold, should get a lower alpha than a right one.
@@ -10,9 +11,10 @@ per class group, the median alpha of correct, misplaced and absent-object labels
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -52,12 +54,18 @@ def summarize_reliability(statuses: list[str], groups: list[str], alphas: np.nda
     return summary
 
 
+# The signals the demo report compares (xpm.modeling.student.RELIABILITY_MODES less "none").
+RELIABILITY_SIGNALS = ("noise", "class-score", "agreement", "noise+agreement")
+
+
 @torch.inference_mode()
 def measure_reliability(student, version_dir: str | Path, truth_json: str | Path, category_of: Mapping[str, str],
-                        group_of: Mapping[str, str], settings, *, images: int) -> dict[str, dict]:
-    """The weight of every pseudo label on the version's first ``images`` labelled images, as the
-    student weighs them in training under ``settings`` (its ``CaptionLossSettings``; a weight
-    scaled per batch is scaled over all of them at once)."""
+                        group_of: Mapping[str, str], settings, *, images: int,
+                        signals: Sequence[str] | None = None) -> dict[str, dict[str, dict]]:
+    """Per reliability signal (default: the one ``settings`` trains with), the summary of the
+    weight of every pseudo label on the version's first ``images`` labelled images, as the student
+    would weigh them in training under ``settings`` with that signal (a weight scaled per batch is
+    scaled over all of them at once). One pass of the student serves every signal."""
     from trainers.data.pseudo_label_shards import open_version_data
     from xpm.modeling.student import label_weights
 
@@ -71,8 +79,7 @@ def measure_reliability(student, version_dir: str | Path, truth_json: str | Path
     for key, parts, judged in islice(labelled, images):
         image, target = decode_pseudo_sample({"__key__": key, **parts}, rows)
         target = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in target.items()}
-        with torch.no_grad():
-            region_embeddings, _, variance, _ = student.caption_outputs([image.to(device)], [target])
+        region_embeddings, _, variance, _ = student.caption_outputs([image.to(device)], [target])
         noise.append(variance.flatten(start_dim=1).mean(dim=1).float().cpu())
         embeddings.append(region_embeddings.float().cpu())
         nouns.append(target["vocab_index"].cpu())
@@ -81,8 +88,9 @@ def measure_reliability(student, version_dir: str | Path, truth_json: str | Path
         groups += [group_of.get(label.category, "unmapped") if label.category else "unmapped" for label in judged]
     if not statuses:
         raise ValueError(f"{version_dir} has no pseudo labels to weigh.")
-    weights = label_weights(settings, torch.cat(noise)[:, None], torch.cat(embeddings), data.vocabulary.embeddings,
-                            torch.cat(nouns), torch.cat(scores))
-    if weights is None:
-        weights = torch.ones(len(statuses))
-    return summarize_reliability(statuses, groups, weights.numpy())
+    summaries = {}
+    for signal in signals or (settings.reliability,):
+        weights = label_weights(replace(settings, reliability=signal), torch.cat(noise)[:, None], torch.cat(embeddings),
+                                data.vocabulary.embeddings, torch.cat(nouns), torch.cat(scores))
+        summaries[signal] = summarize_reliability(statuses, groups, (torch.ones(len(statuses)) if weights is None else weights).numpy())
+    return summaries

@@ -51,7 +51,7 @@ def run_demo(config) -> Path:
 
     from schemas.split import read_split
     from trainers.evaluation.pseudo_label_quality import category_of_nouns, measure_pseudo_labels, summarize
-    from trainers.evaluation.reliability_quality import measure_reliability
+    from trainers.evaluation.reliability_quality import RELIABILITY_SIGNALS, measure_reliability
     from xpm.io.dataset_version import open_version
     from trainers.evaluation.table2 import format_table2
     from trainers.student.train import caption_settings
@@ -132,9 +132,9 @@ def run_demo(config) -> Path:
                "summary": summarize(rows, groups), "nouns": [row.__dict__ for row in rows],
                "paper": {"alignment": PAPER_ALIGNMENT, "version": str(paper_version), "summary": summarize(paper_rows, groups)}}
     robust_model = student_from_checkpoint(read_checkpoint(robust_run.model_path), device)
-    reliability = {"images": sizes.reliability_images,
-                   "summary": measure_reliability(robust_model, version, truth, category_of, groups, caption_settings(robust),
-                                                  images=sizes.reliability_images)}
+    reliability = {"images": sizes.reliability_images, "trained_with": robust.reliability,
+                   "signals": measure_reliability(robust_model, version, truth, category_of, groups, caption_settings(robust),
+                                                  images=sizes.reliability_images, signals=RELIABILITY_SIGNALS)}
     write_text_atomically(out / "pseudo_label_quality.json", json.dumps(quality, indent=2) + "\n")
     write_text_atomically(out / figures["quality"], quality_svg(rows, split.target))
     shown = {name: results[name] for name in ("teacher", "student", "oracle") if name in results}

@@ -45,18 +45,20 @@ def _quality_table(quality: dict) -> list[str]:
     return lines
 
 
-def _reliability_table(summary: dict[str, dict]) -> list[str]:
-    def alpha(row, status):
+def _reliability_table(signals: dict[str, dict[str, dict]]) -> list[str]:
+    def weight(row, status):
         value = row[f"{status}_median_alpha"]
         return f"{row[f'{status}_labels']} / {value:.3g}" if value is not None else f"{row[f'{status}_labels']} / -"
 
-    lines = ["| nouns of | correct: labels / median alpha | misplaced | absent object | AUC (correct above the rest) |",
-             "|---|---:|---:|---:|---:|"]
+    lines = ["| nouns of | signal | correct: labels / median weight | misplaced | absent object | AUC (correct above the rest) |",
+             "|---|---|---:|---:|---:|---:|"]
     for group in ("base", "target", "caption_only", "unmapped", "all"):
-        if group in summary:
-            row = summary[group]
-            auc = f"{row['auc']:.2f}" if row["auc"] is not None else "-"
-            lines.append(f"| {group} | {alpha(row, 'correct')} | {alpha(row, 'misplaced')} | {alpha(row, 'absent')} | {auc} |")
+        for signal, summary in signals.items():
+            if group in summary:
+                row = summary[group]
+                auc = f"{row['auc']:.2f}" if row["auc"] is not None else "-"
+                lines.append(f"| {group} | `{signal}` | {weight(row, 'correct')} | {weight(row, 'misplaced')} | "
+                             f"{weight(row, 'absent')} | {auc} |")
     return lines
 
 
@@ -111,13 +113,15 @@ def write_report(out: Path, *, header: list[str], results: dict[str, dict], clai
         "",
         f"![noise sheet]({figures['noise_sheet']})",
         "",
-        "Does alpha tell right pseudo labels from wrong ones? The robust student's alpha of each pseudo label "
-        f"(first {reliability['images']} captioned images), by what the label is against the synthetic truth: "
+        "Does a reliability weight tell right pseudo labels from wrong ones? The weight the robust student (trained "
+        f"with `{reliability['trained_with']}`) gives each pseudo label under each signal (`noise`: Eq. 7's alpha; "
+        "`class-score`: the teacher's score; `agreement`: the student's own probability of the label's noun at its box; "
+        f"first {reliability['images']} captioned images), by what the label is against the synthetic truth: "
         "correct (box IoU >= 0.5 with an object of the noun's class), misplaced (such an object is there, the box "
         "is not on it) or absent (the caption named an object the image does not hold). Noise weighting can only "
         "pay where the AUC is well above 0.5.",
         "",
-        *_reliability_table(reliability["summary"]),
+        *_reliability_table(reliability["signals"]),
         "",
         "## Stage times (s)",
         "",

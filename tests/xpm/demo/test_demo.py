@@ -58,9 +58,11 @@ def test_quick_demo_runs_every_stage_and_resumes(tmp_path, capsys):
     assert results["eta"] is None and results["device"] == "cpu"
     assert "no eta to calibrate" in report and not (out / "students" / "calibration").exists()
     assert {"base", "target", "all"} <= set(results["pseudo_labels"])
-    reliability = results["reliability"]["summary"]["all"]
-    labelled = sum(reliability[f"{status}_labels"] for status in ("correct", "misplaced", "absent"))
-    assert labelled > 0 and "Does alpha tell right pseudo labels from wrong ones?" in report
+    signals = results["reliability"]["signals"]
+    assert list(signals) == ["noise", "class-score", "agreement", "noise+agreement"]
+    labelled = sum(signals["agreement"]["all"][f"{status}_labels"] for status in ("correct", "misplaced", "absent"))
+    assert labelled > 0 and "Does a reliability weight tell right pseudo labels from wrong ones?" in report
+    assert "| all | `agreement` |" in report
     for svg in ("per_class_ap50.svg", "pseudo_label_quality.svg"):
         assert ElementTree.parse(out / svg).getroot().tag.endswith("svg")
     with Image.open(out / "noise_sheet.png") as sheet:
