@@ -5,7 +5,6 @@ the ``rejects`` output, keyed by input shard."""
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 
 import apache_beam as beam

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except USER_ERRORS as error:
-        notice.cancel()
+        notice.cancel()  # before the error line, so nothing follows it
         print(f"xpm {args.command}: error: {error}", file=sys.stderr)
         return 2
     finally:

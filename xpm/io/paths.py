@@ -29,10 +29,6 @@ def glob(pattern: str) -> list[str]:
     return sorted(fs.unstrip_protocol(match) if "://" in pattern else match for match in matches)
 
 
-def open_binary(path: str):
-    return fsspec.open(path, "rb").open()
-
-
 def read_bytes(path: str) -> bytes:
     with fsspec.open(path, "rb") as stream:
         return stream.read()
