@@ -34,7 +34,7 @@ def main(argv=None) -> dict:
     from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
     from trainers.engine.batch import collate, to_device
     from trainers.student.config import StudentConfig
-    from trainers.student.train import base_instances, caption_settings
+    from trainers.student.train import base_instances
     from xpm.config import load_config
     from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint
     from xpm.modeling.student import RobustStudent
@@ -47,7 +47,7 @@ def main(argv=None) -> dict:
     base = base_instances(config, teacher)
     student = RobustStudent(detector_from_checkpoint(teacher, device)).train()
     optimizer = torch.optim.AdamW(student.parameters(), lr=1e-5)
-    vocabulary, settings = data.vocabulary.embeddings, caption_settings(config)
+    vocabulary, settings = data.vocabulary.embeddings, config.caption_settings()
 
     def loaders(workers: int, steps: int):
         base_loader = torch.utils.data.DataLoader(

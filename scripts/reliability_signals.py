@@ -9,6 +9,7 @@ per signal and group of nouns, the AUC of correct against the rest and the media
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from bench_common import report
@@ -18,6 +19,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--run", type=Path, required=True, help="an `xpm demo` output folder")
     parser.add_argument("--student", default="gt+x+m+alpha", help="which of RUN/students/ computes the signals")
     parser.add_argument("--images", type=int, default=400)
+    parser.add_argument("--alpha-scale", help="scale the weights as this alpha_scale (default: the student's own)")
     parser.add_argument("--json", type=Path, default=Path("runs/bench/reliability_signals.json"))
     args = parser.parse_args(argv)
 
@@ -27,7 +29,6 @@ def main(argv=None) -> dict:
     from trainers.evaluation.pseudo_label_quality import category_of_nouns
     from trainers.evaluation.reliability_quality import RELIABILITY_SIGNALS, measure_reliability
     from trainers.student.config import StudentConfig
-    from trainers.student.train import caption_settings
     from xpm.config import load_config
     from xpm.io.dataset_version import open_version
     from xpm.modeling.checkpoint import read_checkpoint
@@ -37,12 +38,16 @@ def main(argv=None) -> dict:
     groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
     student_dir = args.run / "students" / args.student
     config = load_config(StudentConfig, student_dir / "student_config.yaml")
+    settings = config.caption_settings()
+    if args.alpha_scale:
+        settings = replace(settings, alpha_scale=args.alpha_scale)
     model = student_from_checkpoint(read_checkpoint(student_dir / "model.pt"), torch.device("cpu"))
     version = open_version(str(args.run / "datasets" / "world")).path
     signals = measure_reliability(model, version, args.run / "world" / "captioned" / "instances_all.json",
-                                  category_of_nouns(split), groups, caption_settings(config), images=args.images,
+                                  category_of_nouns(split), groups, settings, images=args.images, base_classes=split.base,
                                   signals=RELIABILITY_SIGNALS)
     return report({"run": str(args.run), "student": args.student, "version": version, "images": args.images,
+                   "alpha_scale": settings.alpha_scale,
                    "signals": signals}, args.json)
 
 

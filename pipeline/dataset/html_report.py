@@ -1,7 +1,9 @@
 """A dataset version as a static HTML report (``xpm dataset report``): counts, nouns by frequency
-(an SVG chart), rejects by reason, lineage, and a gallery of rendered samples.
+(a chart), rejects by reason, alignment scores (a histogram), lineage, and a gallery of rendered
+samples.
 
-Plain files with relative links (``index.html``, ``nouns.svg``, ``samples/*.png``) and no
+Plain files with relative links (``index.html``, ``nouns.png``/``.svg``, ``scores.png``/``.svg``,
+``samples/*.png``) and no
 script, so the folder opens from disk or from any static file host. ``index.html`` is written
 last: a report folder whose index exists is complete.
 """
@@ -18,10 +20,11 @@ from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
 from xpm.io.dataset_version import DatasetVersion
 from xpm.config import ConfigError
 from xpm.io.atomic import write_text_atomically
-from xpm.visualize import bar_chart_svg
+from xpm.visualize.charts import bar_chart, histograms, save_chart
 
 INDEX = "index.html"
-NOUN_CHART = "nouns.svg"
+NOUN_CHART = "nouns"
+SCORE_CHART = "scores"
 SAMPLES_DIR = "samples"
 
 _STYLE = """
@@ -78,8 +81,17 @@ def _gallery(version: DatasetVersion, out_dir: Path, samples: int) -> str:
             f'<div class="gallery">{"".join(figures)}</div>')
 
 
-def _scores_section(version: DatasetVersion) -> str:
+def _chart_html(stem: str, alt: str) -> str:
+    return f'<a href="{stem}.svg"><img src="{stem}.png" alt="{escape(alt)}"></a>'
+
+
+def _scores_section(version: DatasetVersion, out_dir: Path) -> str:
     scores = score_distribution(version)
+    chart = ""
+    if scores.kept_logits or scores.unlabeled_logits:
+        save_chart(histograms({"kept": scores.kept_logits, "left unlabeled": scores.unlabeled_logits},
+                              title="Eq. 2 score of caption nouns", xlabel="score (logit)"), out_dir / SCORE_CHART)
+        chart = _chart_html(SCORE_CHART, "alignment scores of kept and unlabeled nouns")
     bins = [[f"{low:.1f}-{high:.1f}", count] for low, high, count in zip(SCORE_BINS, SCORE_BINS[1:], scores.kept_by_score_bin)]
     quantiles = [[which, len(getattr(scores, f"{which}_logits")), *(f"{v:.3f}" for v in values)]
                  for which in ("kept", "unlabeled") if (values := scores.quantiles(which)) is not None]
@@ -87,7 +99,8 @@ def _scores_section(version: DatasetVersion) -> str:
     return (f"<p>Alignment rule <code>{escape(rule)}</code>. Kept labels by teacher score (softmax over background "
             "and the caption's nouns):</p>" + _table(["score", "labels"], bins, numeric={1})
             + "<p>Eq. 2 score (logit) of the labels kept and of the caption nouns the rule left unlabeled:</p>"
-            + _table(["labels", "count", "min", "10%", "median", "90%", "max"], quantiles, numeric={1, 2, 3, 4, 5, 6}))
+            + _table(["labels", "count", "min", "10%", "median", "90%", "max"], quantiles, numeric={1, 2, 3, 4, 5, 6})
+            + chart)
 
 
 def write_html_report(version: DatasetVersion, out_dir: Path, *, samples: int = 24, top: int = 30) -> Path:
@@ -98,10 +111,11 @@ def write_html_report(version: DatasetVersion, out_dir: Path, *, samples: int = 
     counts, lineage = manifest["counts"], manifest["lineage"]
     nouns = nouns_by_frequency(version)
     if nouns:
-        chart = bar_chart_svg({row["word"]: {"mentions": row["count"]} for row in nouns[:top]},
-                              title=f"nouns by frequency (top {min(top, len(nouns))} of {len(nouns)})")
-        write_text_atomically(out_dir / NOUN_CHART, chart)
-        nouns_html = f'<img src="{NOUN_CHART}" alt="nouns by frequency">'
+        shown = nouns[:top]
+        figure = bar_chart({row["word"]: {"mentions": row["count"]} for row in shown},
+                           title=f"nouns by frequency (top {len(shown)} of {len(nouns)})", value_format="{:d}")
+        save_chart(figure, out_dir / NOUN_CHART)
+        nouns_html = _chart_html(NOUN_CHART, "nouns by frequency")
     else:
         nouns_html = "<p>The caption vocabulary is empty.</p>"
     count_rows = [
@@ -131,7 +145,7 @@ def write_html_report(version: DatasetVersion, out_dir: Path, *, samples: int = 
 <h2 id="rejects">Rejects by reason</h2>
 {_rejects_section(version)}
 <h2 id="scores">Alignment scores</h2>
-{_scores_section(version)}
+{_scores_section(version, out_dir)}
 <h2 id="lineage">Lineage</h2>
 {_table(["field", "value"], lineage_rows)}
 <h3>Input shards</h3>

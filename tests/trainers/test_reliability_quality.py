@@ -34,7 +34,7 @@ def test_every_pseudo_label_of_the_version_gets_an_alpha(tiny_version, tiny_teac
     category_of = truth_from_pseudo_labels(open_version(tiny_version), truth)
     labels = sum(len(judged) for _, _, judged in judged_samples(open_version(tiny_version), truth, category_of))
     summaries = measure_reliability(student, tiny_version, truth, category_of, {word: "target" for word in category_of},
-                                    CaptionLossSettings(alpha_scale="batch-mean"), images=100,
+                                    CaptionLossSettings(alpha_scale="batch-mean"), images=100, base_classes=(),
                                     signals=("noise", "agreement", "class-score", "none"))
     assert list(summaries) == ["noise", "agreement", "class-score", "none"]
     for summary in summaries.values():

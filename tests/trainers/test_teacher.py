@@ -25,6 +25,7 @@ def test_training_writes_model_config_and_loss_log(trained):
     rows = read_loss_log(out / LOSS_LOG_NAME)
     assert [r["step"] for r in rows] == [1, 2, 3, 4]
     assert {"loss_classifier", "loss_mask", "loss_box_reg", "lr"} <= set(rows[0])
+    assert len(list(out.glob("events.out.tfevents.*"))) == 1  # the same rows for TensorBoard
     checkpoint = read_checkpoint(run.model_path)
     assert checkpoint.gt_classes == checkpoint.vocabulary and checkpoint.text_model.dim == 384
 

@@ -1,4 +1,6 @@
-"""Per-step losses as CSV (one row per logged step), ready for a spreadsheet or pandas."""
+"""Per-step losses as CSV (one row per logged step), ready for a spreadsheet or pandas, and the
+same values as TensorBoard event files in the run folder, so ``tensorboard --logdir runs/`` shows
+every run (teacher, students, oracle) side by side."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ class LossLog:
     def __init__(self, path: str | Path, *, resume_from_step: int = 0):
         self.path = Path(path)
         self._columns: list[str] | None = None
+        self._resume_from_step = resume_from_step
+        self._writer = None
         if self.path.is_file():
             with self.path.open(newline="") as stream:
                 reader = csv.DictReader(stream)
@@ -36,6 +40,28 @@ class LossLog:
             raise ValueError(f"loss log {self.path}: columns {sorted(missing)} differ from the file's header.")
         with self.path.open("a") as stream:
             stream.write(",".join(_format(row[c]) for c in self._columns) + "\n")
+        writer = self._events()
+        for name, value in values.items():
+            writer.add_scalar(_tag(name), value, step)
+
+    def _events(self):
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            # purge_step: a resumed run's events after its checkpoint are hidden, as its CSV rows are dropped
+            self._writer = SummaryWriter(str(self.path.parent), flush_secs=10,
+                                         purge_step=self._resume_from_step + 1 if self._resume_from_step else None)
+        return self._writer
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _tag(name: str) -> str:
+    """TensorBoard groups tags by their prefix: the loss terms in one section, the rest in another."""
+    return f"loss/{name}" if name.startswith("loss") or name == "total" else f"train/{name}"
 
 
 def _format(value) -> str:

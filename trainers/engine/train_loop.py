@@ -117,4 +117,6 @@ class TrainLoop:
             if self.is_main and (step % self.checkpoint_every == 0 or step == self.max_steps):
                 self.save(step, self.state(step))
         bar.close()
+        if self.log is not None:
+            self.log.close()
         return step

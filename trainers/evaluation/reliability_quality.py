@@ -54,20 +54,21 @@ def summarize_reliability(statuses: list[str], groups: list[str], alphas: np.nda
     return summary
 
 
-# The signals the demo report compares (xpm.modeling.student.RELIABILITY_MODES less "none").
-RELIABILITY_SIGNALS = ("noise", "class-score", "agreement", "noise+agreement")
+# The weights the demo report compares (xpm.modeling.student.RELIABILITY_MODES less "none").
+RELIABILITY_SIGNALS = ("noise", "class-score", "agreement", "noise+agreement", "class-score+agreement")
 
 
 @torch.inference_mode()
 def measure_reliability(student, version_dir: str | Path, truth_json: str | Path, category_of: Mapping[str, str],
-                        group_of: Mapping[str, str], settings, *, images: int,
+                        group_of: Mapping[str, str], settings, *, images: int, base_classes: Sequence[str],
                         signals: Sequence[str] | None = None) -> dict[str, dict[str, dict]]:
     """Per reliability signal (default: the one ``settings`` trains with), the summary of the
     weight of every pseudo label on the version's first ``images`` labelled images, as the student
     would weigh them in training under ``settings`` with that signal (a weight scaled per batch is
-    scaled over all of them at once). One pass of the student serves every signal."""
+    scaled over all of them at once, per group of nouns under group-mean: base ``base_classes``
+    and the others). One pass of the student serves every signal."""
     from trainers.data.pseudo_label_shards import open_version_data
-    from xpm.modeling.student import label_weights
+    from xpm.modeling.student import label_weights, novel_rows
 
     data = open_version_data(version_dir)
     rows = data.vocabulary.index_of()
@@ -88,9 +89,10 @@ def measure_reliability(student, version_dir: str | Path, truth_json: str | Path
         groups += [group_of.get(label.category, "unmapped") if label.category else "unmapped" for label in judged]
     if not statuses:
         raise ValueError(f"{version_dir} has no pseudo labels to weigh.")
+    novel = novel_rows(data.vocabulary.words, base_classes)
     summaries = {}
     for signal in signals or (settings.reliability,):
         weights = label_weights(replace(settings, reliability=signal), torch.cat(noise)[:, None], torch.cat(embeddings),
-                                data.vocabulary.embeddings, torch.cat(nouns), torch.cat(scores))
+                                data.vocabulary.embeddings, torch.cat(nouns), torch.cat(scores), novel)
         summaries[signal] = summarize_reliability(statuses, groups, (torch.ones(len(statuses)) if weights is None else weights).numpy())
     return summaries

@@ -16,7 +16,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--split", type=existing_file, help="split JSON (its base classes are the teacher's)")
     parser.add_argument("--init", type=existing_file, help="teacher checkpoint the student starts from")
     parser.add_argument("--losses", help="gt+x | gt+x+m | gt+x+m+alpha (default, the robust student)")
-    parser.add_argument("--reliability", help="noise (default, Eq. 7) | none | class-score | agreement | noise+agreement")
+    parser.add_argument("--reliability", help="noise (default, Eq. 7) | none | class-score | agreement, or signals joined by + "
+                        "(noise+agreement); scaled per batch, or per base/novel group with --set alpha_scale=group-mean")
     parser.add_argument("--eta", type=float, help="Eq. 7's eta (default 0.01)")
     parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N; cuda without CUDA is an error")
     parser.add_argument("--max-steps", type=int)

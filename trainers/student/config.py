@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trainers.engine.config import EngineConfig, OptimConfig
+from xpm.modeling.student import CaptionLossSettings
 
 LOSS_SETS = ("gt+x", "gt+x+m", "gt+x+m+alpha")
-RELIABILITIES = ("noise", "none", "class-score", "agreement", "noise+agreement")
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,13 @@ class StudentConfig:
     # Figure 6's ablation: which caption losses; the robust student is gt+x+m+alpha.
     losses: str = "gt+x+m+alpha"
     # The reliability weight of L_X^alpha (used with +alpha): Eq. 7 noise (the paper), none, the
-    # teacher's score (Table 3), the student's agreement with the label, or noise+agreement.
+    # teacher's score (Table 3), the student's agreement with the label, or signals joined by "+".
     reliability: str = "noise"
     eta: float = 0.01
     # "batch-mean" (default): Eq. 7 with eta chosen per batch so that its alphas average 1;
-    # "eta": the paper's constant eta (calibrate it with ``xpm calibrate-eta``). Why batch-mean:
-    # xpm/modeling/student_losses.py; measured in the README (claims section).
+    # "eta": the paper's constant eta (calibrate it with ``xpm calibrate-eta``); "group-mean": as
+    # batch-mean, separately for base-class and novel nouns. Why: xpm/modeling/student_losses.py;
+    # measured in docs/results.md.
     alpha_scale: str = "batch-mean"
     alpha_cap: float = 10.0
     mask_samples: int = 8
@@ -45,7 +46,16 @@ class StudentConfig:
                 raise ValueError(f"student config: {name} is required (--{name.replace('_', '-')} or in the YAML).")
         if self.losses not in LOSS_SETS:
             raise ValueError(f"student config: losses={self.losses!r}: one of {', '.join(LOSS_SETS)}.")
-        if self.reliability not in RELIABILITIES:
-            raise ValueError(f"student config: reliability={self.reliability!r}: one of {', '.join(RELIABILITIES)}.")
+        try:  # the loss settings validate reliability, alpha_scale and their combination
+            self.caption_settings()
+        except ValueError as error:
+            raise ValueError(f"student config: {error}") from None
         if self.caption_batch_size < 1:
             raise ValueError("student config: caption_batch_size is at least 1.")
+
+    def caption_settings(self) -> CaptionLossSettings:
+        return CaptionLossSettings(
+            mask_loss="+m" in self.losses,
+            reliability=self.reliability if self.losses.endswith("+alpha") else "none",
+            eta=self.eta, alpha_scale=self.alpha_scale, alpha_cap=self.alpha_cap, mask_samples=self.mask_samples,
+        )

@@ -23,17 +23,9 @@ from trainers.student.config import StudentConfig
 from xpm.config import ConfigError, to_dict
 from xpm.device import resolve_device
 from xpm.modeling.checkpoint import DetectorCheckpoint, detector_from_checkpoint, read_checkpoint, require_base_classes
-from xpm.modeling.student import CaptionLossSettings, RobustStudent
+from xpm.modeling.student import RobustStudent, novel_rows
 
 CONFIG_NAME = "student_config.yaml"
-
-
-def caption_settings(config: StudentConfig) -> CaptionLossSettings:
-    return CaptionLossSettings(
-        mask_loss="+m" in config.losses,
-        reliability=config.reliability if config.losses.endswith("+alpha") else "none",
-        eta=config.eta, alpha_scale=config.alpha_scale, alpha_cap=config.alpha_cap, mask_samples=config.mask_samples,
-    )
 
 
 def base_instances(config: StudentConfig, teacher: DetectorCheckpoint) -> CocoInstances:
@@ -67,7 +59,8 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
     if last is not None:
         student.noise_head.load_state_dict(last.training["noise_head"])
     vocabulary = data.vocabulary.embeddings.to(device)
-    settings = caption_settings(config)
+    novel = novel_rows(data.vocabulary.words, teacher.gt_classes).to(device)
+    settings = config.caption_settings()
 
     def checkpoint(state: dict) -> DetectorCheckpoint:
         return DetectorCheckpoint(
@@ -95,7 +88,7 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
     def compute_losses(batch):
         (base_images, base_targets), (caption_images, caption_targets) = batch
         return loop.model(to_device(base_images, base_targets, device), to_device(caption_images, caption_targets, device),
-                          vocabulary, settings)
+                          vocabulary, settings, novel)
 
     steps = loop.run(zip(base_loader, caption_loader), compute_losses, start_step=start)
     return finish_run(out, steps, start, info, checkpoint)

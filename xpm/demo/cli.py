@@ -54,13 +54,14 @@ def run_demo(config) -> Path:
     from trainers.evaluation.reliability_quality import RELIABILITY_SIGNALS, measure_reliability
     from xpm.io.dataset_version import open_version
     from trainers.evaluation.table2 import format_table2
-    from trainers.student.train import caption_settings
     from xpm.config import save_config, to_dict
     from xpm.demo import stages
     from xpm.demo.claims import check_claims
     from xpm.demo.config import FULL, QUICK
     from xpm.demo.noise_sheet import noise_sheet
-    from xpm.demo.report import per_class_svg, quality_svg, write_report
+    from xpm.demo.report import per_class_chart, quality_chart, reliability_chart, training_curves_chart, write_report
+    from trainers.engine.training_run import LOSS_LOG_NAME
+    from xpm.visualize.charts import save_chart
     from xpm.device import resolve_device
     from xpm.io.atomic import write_text_atomically
     from xpm.io.files import save_png
@@ -123,7 +124,9 @@ def run_demo(config) -> Path:
         results = {name: results[name] for name in ("teacher", "student", "gt+x", "gt+x+m", "oracle")}
 
     started = time.perf_counter()
-    figures = {"per_class": "per_class_ap50.svg", "quality": "pseudo_label_quality.svg", "noise_sheet": "noise_sheet.png"}
+    # chart stems: each is written as .png and .svg
+    figures = {"per_class": "per_class_ap50", "quality": "pseudo_label_quality", "reliability": "reliability_weights",
+               "curves": "training_curves", "noise_sheet": "noise_sheet.png"}
     truth, category_of = world_dir / "captioned" / "instances_all.json", category_of_nouns(split)
     rows = measure_pseudo_labels(open_version(str(version)), truth, category_of)
     groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
@@ -133,13 +136,18 @@ def run_demo(config) -> Path:
                "paper": {"alignment": PAPER_ALIGNMENT, "version": str(paper_version), "summary": summarize(paper_rows, groups)}}
     robust_model = student_from_checkpoint(read_checkpoint(robust_run.model_path), device)
     reliability = {"images": sizes.reliability_images, "trained_with": robust.reliability,
-                   "signals": measure_reliability(robust_model, version, truth, category_of, groups, caption_settings(robust),
-                                                  images=sizes.reliability_images, signals=RELIABILITY_SIGNALS)}
+                   "signals": measure_reliability(robust_model, version, truth, category_of, groups, robust.caption_settings(),
+                                                  images=sizes.reliability_images, base_classes=split.base,
+                                                  signals=RELIABILITY_SIGNALS)}
     write_text_atomically(out / "pseudo_label_quality.json", json.dumps(quality, indent=2) + "\n")
-    write_text_atomically(out / figures["quality"], quality_svg(rows, split.target))
+    save_chart(quality_chart(rows, split.target), out / figures["quality"])
     shown = {name: results[name] for name in ("teacher", "student", "oracle") if name in results}
-    write_text_atomically(out / figures["per_class"], per_class_svg(shown, split.target))
-    save_png(noise_sheet(robust_run.model_path, version, caption_settings(robust), images=sizes.figure_images),
+    save_chart(per_class_chart(shown, split.target), out / figures["per_class"])
+    save_chart(reliability_chart(reliability["signals"]), out / figures["reliability"])
+    loss_logs = {"teacher": out / "teacher" / LOSS_LOG_NAME, "oracle": out / "oracle" / LOSS_LOG_NAME,
+                 **{f"student {run.name}": run / LOSS_LOG_NAME for run in sorted((out / "students").iterdir()) if run.is_dir()}}
+    save_chart(training_curves_chart(loss_logs), out / figures["curves"])
+    save_png(noise_sheet(robust_run.model_path, version, robust.caption_settings(), images=sizes.figure_images),
              out / figures["noise_sheet"])
     stage.timings["report"] = time.perf_counter() - started
 

@@ -59,7 +59,9 @@ def noise_sheet(student_path: str | Path, version: str | Path, settings, *, imag
     brightest = max(float(variance.max()) for *_, variance in samples)
     cells, captions = [], []
     for image, target, caption, variance in samples:
-        alpha = reliability(variance, settings.eta, settings.alpha_cap, settings.alpha_scale)
+        # Eq. 7's alpha over the image's labels whatever weight the student trained with: the
+        # sheet shows what g_Noise sees
+        alpha = reliability(variance, settings.eta, settings.alpha_cap, "eta" if settings.alpha_scale == "eta" else "batch-mean")
         words = [data.vocabulary.words[i] for i in target["vocab_index"].tolist()]
         pil = Image.fromarray((image.permute(1, 2, 0).numpy() * 255).astype(np.uint8))
         cells.append(draw_instances(pil, target["boxes"].numpy(), target["masks"].numpy(), words, None, display_size=256))

@@ -1,5 +1,5 @@
 """OUT/report.md and the figures it shows: per-class AP50 bars, pseudo-label quality per noun,
-and the Figure-3 noise sheet."""
+the Figure-3 noise sheet, reliability weights by kind of label and the training curves."""
 
 from __future__ import annotations
 
@@ -12,24 +12,50 @@ from xpm.io.atomic import write_text_atomically
 QUALITY_NOUNS_SHOWN = 40
 
 
-def per_class_svg(results: dict[str, dict], target: tuple[str, ...]) -> str:
-    from xpm.visualize import bar_chart_svg
+def per_class_chart(results: dict[str, dict], target: tuple[str, ...]):
+    from xpm.visualize.charts import bar_chart
 
     per_class = {name: result["per_class"]["segm"] for name, result in results.items()}
     classes = sorted(next(iter(per_class.values())), key=lambda c: (c not in target, c))
     rows = {c: {name: values.get(c) for name, values in per_class.items()} for c in classes}
-    return bar_chart_svg(rows, marked=target, marked_name="target class", title="Generalized segm AP50 (%) per class",
-                         value_format="{:.0f}")
+    return bar_chart(rows, marked=target, marked_name="target class", title="Generalized segm AP50 (%) per class",
+                     value_format="{:.0f}")
 
 
-def quality_svg(rows, target: tuple[str, ...]) -> str:
-    from xpm.visualize import bar_chart_svg
+def quality_chart(rows, target: tuple[str, ...]):
+    from xpm.visualize.charts import bar_chart
 
     shown = rows[:QUALITY_NOUNS_SHOWN]
     chart = {f"{r.noun} ({r.count})": {"box precision": 100 * r.box_precision, "mask IoU": 100 * r.mask_iou} for r in shown}
     marked = [f"{r.noun} ({r.count})" for r in shown if r.category in target]
-    return bar_chart_svg(chart, marked=marked, marked_name="noun of a target class",
-                         title="Pseudo labels vs the synthetic truth (%), most frequent nouns", value_format="{:.0f}")
+    return bar_chart(chart, marked=marked, marked_name="noun of a target class",
+                     title="Pseudo labels vs the synthetic truth (%), most frequent nouns", value_format="{:.0f}")
+
+
+# losses.csv columns that are bookkeeping, not a curve worth a panel
+_NOT_CURVES = ("step", "lr", "seconds")
+
+
+def training_curves_chart(loss_logs: dict[str, Path]):
+    """Every logged term of every run (teacher, students, oracle), a panel per term."""
+    from trainers.engine.loss_log import read_loss_log
+    from xpm.visualize.charts import curve_panels
+
+    runs = {name: read_loss_log(path) for name, path in loss_logs.items() if path.is_file()}
+    terms: list[str] = []
+    for rows in runs.values():
+        terms += [term for term in (rows[0] if rows else {}) if term not in _NOT_CURVES and term not in terms]
+    return curve_panels(runs, terms, title="Training curves (losses.csv of each run)", columns=4)
+
+
+def reliability_chart(signals: dict[str, dict[str, dict]], group: str = "target"):
+    """Median weight of correct, misplaced and absent-object labels under each signal."""
+    from xpm.visualize.charts import bar_chart
+
+    rows = {signal: {status: summary[group][f"{status}_median_alpha"] for status in ("correct", "misplaced", "absent")}
+            for signal, summary in signals.items() if group in summary}
+    return bar_chart(rows, title=f"Median reliability weight of {group}-noun pseudo labels, by what the label is",
+                     value_format="{:.2f}")
 
 
 def _quality_table(quality: dict) -> list[str]:
@@ -92,7 +118,7 @@ def write_report(out: Path, *, header: list[str], results: dict[str, dict], clai
         "",
         *[f"- {'HOLDS' if c.holds else 'DOES NOT HOLD'}: {c.name}. {c.evidence}" for c in claims],
         "",
-        f"![per-class AP50]({figures['per_class']})",
+        f"![per-class AP50]({figures['per_class']}.png)",
         "",
         "## Pseudo labels (boxes by the alignment rule, Eq. 4 masks) against the synthetic truth",
         "",
@@ -102,7 +128,7 @@ def write_report(out: Path, *, header: list[str], results: dict[str, dict], clai
         "",
         *_quality_table(quality),
         "",
-        f"![pseudo-label quality]({figures['quality']})",
+        f"![pseudo-label quality]({figures['quality']}.png)",
         "",
         "## Noise levels and reliability (Figure 3 style)",
         "",
@@ -122,6 +148,15 @@ def write_report(out: Path, *, header: list[str], results: dict[str, dict], clai
         "pay where the AUC is well above 0.5.",
         "",
         *_reliability_table(reliability["signals"]),
+        "",
+        f"![reliability by kind of label]({figures['reliability']}.png)",
+        "",
+        "## Training curves",
+        "",
+        "Every term of each run's `losses.csv`; the same runs as TensorBoard logs: "
+        f"`tensorboard --logdir {out}`.",
+        "",
+        f"![training curves]({figures['curves']}.png)",
         "",
         "## Stage times (s)",
         "",

@@ -46,42 +46,85 @@ def noisy_mask_loss(
     return -averaged.mean()
 
 
-# How eta is chosen: "eta", the paper's constant; "batch-mean" (the trainers' default), per batch
-# such that the batch's alphas average 1, which keeps only the relative reliability. g_Noise's
-# overall level falls as it trains (measured in the demo: mean 0.05 at the start, 0.0005-0.001
-# after 300 steps), so a constant eta scales L_X^alpha from about 0.02x to 2-4x of plain L_X
-# within one run: a loss schedule, not a re-weighting.
-ALPHA_SCALES = ("eta", "batch-mean")
+# How a reliability weight is scaled: "eta", the paper's constant (Eq. 7; for class-score the
+# teacher's score as it is, Table 3); "batch-mean" (the trainers' default), per batch such that
+# the batch's weights average 1, which keeps only the relative reliability. g_Noise's overall
+# level falls as it trains (measured in the demo: mean 0.05 at the start, 0.0005-0.001 after 300
+# steps), so a constant eta scales L_X^alpha from about 0.02x to 2-4x of plain L_X within one
+# run: a loss schedule, not a re-weighting. "group-mean": as batch-mean, but separately for nouns
+# that name a base class and for the others (novel nouns), against running means: a student
+# trained on base ground truth agrees with base labels more than with any novel one, so one mean
+# over both would weigh novel nouns down as a whole for being novel, not for being wrong
+# (measured: docs/results.md, reliability).
+ALPHA_SCALES = ("eta", "batch-mean", "group-mean")
+
+
+def inverse_noise(noise_variance: torch.Tensor) -> torch.Tensor:
+    """1 / (mean over a region's pixels of g_Noise), one per region, on detached noise:
+    L_X^alpha must send no gradient into g_Noise, or it would learn to predict high noise
+    everywhere to shrink the loss (paper 4.1)."""
+    return 1 / noise_variance.detach().flatten(start_dim=1).mean(dim=1).clamp_min(MIN_VARIANCE)
 
 
 def reliability(noise_variance: torch.Tensor, eta: float, cap: float, scale: str = "eta") -> torch.Tensor:
     """Eq. 7: alpha(o) = eta / (mean over the region's pixels of g_Noise), one per region.
 
-    Computed on detached noise: L_X^alpha must send no gradient into g_Noise, or it would learn
-    to predict high noise everywhere to shrink the loss (paper 4.1). ``cap`` bounds alpha where
-    a region's predicted noise approaches the floor, so one region cannot dominate a batch.
-    ``scale`` is one of ``ALPHA_SCALES``.
+    ``cap`` bounds alpha where a region's predicted noise approaches the floor, so one region
+    cannot dominate a batch. ``scale`` is "eta" or "batch-mean" (``label_weights`` takes
+    "group-mean", which needs the nouns' groups).
     """
-    if scale not in ALPHA_SCALES:
-        raise ValueError(f"alpha scale {scale!r}: one of {', '.join(ALPHA_SCALES)}.")
-    inverse = 1 / noise_variance.detach().flatten(start_dim=1).mean(dim=1).clamp_min(MIN_VARIANCE)
-    alpha = eta * inverse if scale == "eta" else inverse / inverse.mean()
-    return alpha.clamp(max=cap)
+    if scale not in ALPHA_SCALES[:2]:
+        raise ValueError(f"alpha scale {scale!r}: one of {', '.join(ALPHA_SCALES[:2])}.")
+    inverse = inverse_noise(noise_variance)
+    return (eta * inverse if scale == "eta" else mean_one(inverse)).clamp(max=cap)
 
 
-def agreement(region_embeddings: torch.Tensor, vocabulary_embeddings: torch.Tensor, targets: torch.Tensor,
-              cap: float) -> torch.Tensor:
+def agreement(region_embeddings: torch.Tensor, vocabulary_embeddings: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """A per-label reliability that reads the label, not its mask: the student's own probability,
-    over the caption vocabulary V_C, of the label's noun at its box, scaled so the batch's weights
-    average 1 (and capped). A label that names an object the image does not show, or sits on
-    another object, has a clean teacher mask, so Eq. 7's g_Noise has nothing to flag; the
-    student, trained on every other image of that noun, gives the region a low probability of it.
-    Computed without gradient: the weight must not become a way to lower the loss."""
+    over the caption vocabulary V_C, of the label's noun at its box. A label that names an object
+    the image does not show, or sits on another object, has a clean teacher mask, so Eq. 7's
+    g_Noise has nothing to flag; the student, trained on every other image of that noun, gives
+    the region a low probability of it. Computed without gradient: the weight must not become a
+    way to lower the loss."""
     with torch.no_grad():
         logits = region_embeddings @ vocabulary_embeddings.to(region_embeddings.dtype).T
-        probability = logits.softmax(dim=1).gather(1, targets.unsqueeze(1)).squeeze(1)
-        weight = probability / probability.mean().clamp_min(torch.finfo(probability.dtype).tiny)
-    return weight.clamp(max=cap)
+        return logits.softmax(dim=1).gather(1, targets.unsqueeze(1)).squeeze(1)
+
+
+def mean_one(raw: torch.Tensor, groups: torch.Tensor | None = None, means: torch.Tensor | None = None) -> torch.Tensor:
+    """``raw`` divided by its mean, separately per group (``groups [K]`` ints; None: one group);
+    ``means [G]`` replaces the batch's own means (running means while training)."""
+    groups = torch.zeros_like(raw, dtype=torch.long) if groups is None else groups
+    if means is None:
+        sums = torch.zeros(int(groups.max()) + 1 if groups.numel() else 1, dtype=raw.dtype, device=raw.device)
+        counts = torch.zeros_like(sums).index_add_(0, groups, torch.ones_like(raw))
+        means = sums.index_add_(0, groups, raw) / counts.clamp_min(1)
+    return raw / means.to(raw.dtype)[groups].clamp_min(torch.finfo(raw.dtype).tiny)
+
+
+class RunningGroupMeans(torch.nn.Module):
+    """The means "group-mean" divides by in training: an exponential moving average per group
+    (base-class nouns, novel nouns) of the raw weight. A batch of four captioned images holds one
+    or two novel-noun labels, so the batch's own novel mean would set each of them to about 1 and
+    erase the very ranking the weight is for; about 1 / (1 - momentum) batches are averaged
+    instead. Not checkpointed: a resumed run starts the averages again from its first batch."""
+
+    def __init__(self, groups: int = 2, momentum: float = 0.95):
+        super().__init__()
+        self.momentum = momentum
+        self.register_buffer("means", torch.zeros(groups))
+        self.register_buffer("seen", torch.zeros(groups, dtype=torch.bool))
+
+    @torch.no_grad()
+    def update(self, raw: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+        """Folds this batch into the averages and returns them."""
+        for group in groups.unique().tolist():
+            batch_mean = raw[groups == group].mean().to(self.means.dtype)
+            if self.seen[group]:
+                self.means[group] = self.momentum * self.means[group] + (1 - self.momentum) * batch_mean
+            else:
+                self.means[group], self.seen[group] = batch_mean, True
+        return self.means
 
 
 def cross_modal_loss(

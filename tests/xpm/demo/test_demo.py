@@ -59,12 +59,18 @@ def test_quick_demo_runs_every_stage_and_resumes(tmp_path, capsys):
     assert "no eta to calibrate" in report and not (out / "students" / "calibration").exists()
     assert {"base", "target", "all"} <= set(results["pseudo_labels"])
     signals = results["reliability"]["signals"]
-    assert list(signals) == ["noise", "class-score", "agreement", "noise+agreement"]
+    assert list(signals) == ["noise", "class-score", "agreement", "noise+agreement", "class-score+agreement"]
     labelled = sum(signals["agreement"]["all"][f"{status}_labels"] for status in ("correct", "misplaced", "absent"))
     assert labelled > 0 and "Does a reliability weight tell right pseudo labels from wrong ones?" in report
     assert "| all | `agreement` |" in report
-    for svg in ("per_class_ap50.svg", "pseudo_label_quality.svg"):
-        assert ElementTree.parse(out / svg).getroot().tag.endswith("svg")
+    for chart in ("per_class_ap50", "pseudo_label_quality", "reliability_weights", "training_curves"):
+        assert ElementTree.parse(out / f"{chart}.svg").getroot().tag.endswith("svg")
+        with Image.open(out / f"{chart}.png") as picture:
+            assert picture.width > 300
+        assert f"]({chart}.png)" in report
+    # TensorBoard logs of every training run, beside its losses.csv
+    for run in ("teacher", "students/gt+x+m+alpha"):
+        assert list((out / run).glob("events.out.tfevents.*")), run
     with Image.open(out / "noise_sheet.png") as sheet:
         assert sheet.width > 200 and sheet.height > 200
     assert (out / "datasets" / "world" / "v1" / "manifest.json").is_file()

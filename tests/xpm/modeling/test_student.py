@@ -26,15 +26,50 @@ def _caption_batch():
 
 
 @pytest.mark.parametrize("mode", RELIABILITY_MODES)
-def test_caption_losses_for_each_reliability(student, mode):
+@pytest.mark.parametrize("scale", ["batch-mean", "group-mean"])
+def test_caption_losses_for_each_reliability(student, mode, scale):
     vocabulary = F.normalize(torch.randn(5, 8), dim=1)
-    losses, stats = student.caption_losses(*_caption_batch(), vocabulary, CaptionLossSettings(reliability=mode))
+    novel = torch.tensor([False, True, True, True, True])
+    losses, stats = student.caption_losses(*_caption_batch(), vocabulary, CaptionLossSettings(reliability=mode, alpha_scale=scale),
+                                           novel)
     assert set(losses) == {"loss_cross_modal", "loss_pseudo_mask"}
     assert all(torch.isfinite(v) for v in losses.values())
-    if mode == "class-score":
-        assert stats["mean_alpha"] == pytest.approx(0.55)
-    if mode in ("none", "agreement", "noise+agreement"):  # the last two average 1 per batch
-        assert stats["mean_alpha"] == pytest.approx(1.0)
+    # every weight averages 1 per batch (group-mean: per group, one label each, so each is 1)
+    assert stats["mean_alpha"] == pytest.approx(1.0)
+
+
+def test_under_alpha_scale_eta_class_score_is_the_teacher_score_itself(student):
+    vocabulary = F.normalize(torch.randn(5, 8), dim=1)
+    _, stats = student.caption_losses(*_caption_batch(), vocabulary, CaptionLossSettings(reliability="class-score", alpha_scale="eta"))
+    assert stats["mean_alpha"] == pytest.approx(0.55)
+
+
+@pytest.mark.parametrize("mode", ["agreement", "noise+agreement", "class-score+agreement"])
+def test_signals_without_an_eta_constant_refuse_alpha_scale_eta(mode):
+    with pytest.raises(ValueError, match="no eta constant"):
+        CaptionLossSettings(reliability=mode, alpha_scale="eta")
+
+
+@pytest.mark.parametrize("mode", ["agreement+agreement", "noise+", "score"])
+def test_a_wrong_reliability_is_named(mode):
+    with pytest.raises(ValueError, match="reliability="):
+        CaptionLossSettings(reliability=mode)
+
+
+def test_group_mean_in_training_weighs_a_batch_against_the_running_means(student):
+    vocabulary = F.normalize(torch.randn(5, 8), dim=1)
+    novel = torch.tensor([False, True, True, True, True])
+    settings = CaptionLossSettings(reliability="class-score", alpha_scale="group-mean")
+    images, targets = _caption_batch()
+    student.caption_losses(images, targets, vocabulary, settings, novel)
+    torch.testing.assert_close(student.weight_means.means, torch.tensor([0.9, 0.2]))
+    weaker = [{**targets[0], "teacher_scores": torch.tensor([0.45, 0.1])}]
+    _, stats = student.caption_losses(images, weaker, vocabulary, settings, novel)
+    # half the running means' scores: weights well under 1, where a batch mean would say 1
+    assert stats["mean_alpha"] < 0.6
+    student.eval()
+    _, stats = student.caption_losses(images, weaker, vocabulary, settings, novel)
+    assert stats["mean_alpha"] == pytest.approx(1.0)
 
 
 def test_loss_on_one_caption_batch_decreases(student):

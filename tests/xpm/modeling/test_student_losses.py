@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from xpm.modeling.noise_head import NoiseHead
-from xpm.modeling.student_losses import agreement, cross_modal_loss, noisy_mask_loss, reliability
+from xpm.modeling.student_losses import RunningGroupMeans, agreement, cross_modal_loss, mean_one, noisy_mask_loss, reliability
 
 
 def test_eq6_with_zero_noise_is_plain_bce():
@@ -122,7 +122,7 @@ def test_a_clean_mask_naming_an_absent_noun_is_weighed_down_by_agreement_not_by_
     clean = torch.full((2, 28, 28), 1e-3)
     noise_alpha = reliability(clean, eta=0.01, cap=10.0, scale="batch-mean")
     assert torch.allclose(noise_alpha, torch.ones(2))  # Eq. 7 cannot tell them apart
-    weights = agreement(regions, vocabulary, labels, cap=10.0)
+    weights = mean_one(agreement(regions, vocabulary, labels))
     assert weights[0] > 1.5 and weights[1] < 0.1
     assert torch.isclose(weights.mean(), torch.tensor(1.0))
 
@@ -131,9 +131,33 @@ def test_agreement_sends_no_gradient_through_the_weight():
     vocabulary = torch.randn(5, 8)
     regions = torch.randn(6, 8, requires_grad=True)
     labels = torch.randint(0, 5, (6,))
-    weights = agreement(regions, vocabulary, labels, cap=10.0)
+    weights = mean_one(agreement(regions, vocabulary, labels))
     assert not weights.requires_grad
     cross_modal_loss(regions, vocabulary, labels, weights).backward()
     expected = torch.autograd.grad(
         (F.cross_entropy(regions @ vocabulary.T, labels, reduction="none") * weights).mean(), regions)[0]
     torch.testing.assert_close(regions.grad, expected)
+
+
+def test_group_means_keep_the_ranking_inside_each_group_and_level_the_groups():
+    # Base-noun labels (group 0) get high raw weights, novel ones (group 1) low: one mean would
+    # weigh the novel group down as a whole; per-group means level it and keep its order.
+    raw = torch.tensor([0.9, 0.8, 0.1, 0.05, 0.15])
+    groups = torch.tensor([0, 0, 1, 1, 1])
+    one_mean = mean_one(raw)
+    assert one_mean[groups == 1].mean() < 0.3
+    leveled = mean_one(raw, groups)
+    torch.testing.assert_close(leveled[groups == 0].mean(), torch.tensor(1.0))
+    torch.testing.assert_close(leveled[groups == 1].mean(), torch.tensor(1.0))
+    assert leveled[4] > leveled[2] > leveled[3]
+
+
+def test_running_group_means_start_at_the_first_batch_and_then_move_slowly():
+    running = RunningGroupMeans(groups=2, momentum=0.9)
+    means = running.update(torch.tensor([2.0, 4.0]), torch.tensor([0, 0])).clone()
+    torch.testing.assert_close(means, torch.tensor([3.0, 0.0]))
+    means = running.update(torch.tensor([13.0, 1.0]), torch.tensor([0, 1]))
+    torch.testing.assert_close(means, torch.tensor([0.9 * 3.0 + 0.1 * 13.0, 1.0]))
+    # a lone novel label is weighed against the running mean, not set to 1 by its own
+    weight = mean_one(torch.tensor([0.5]), torch.tensor([1]), means)
+    torch.testing.assert_close(weight, torch.tensor([0.5]))
