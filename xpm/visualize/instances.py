@@ -1,12 +1,18 @@
 """Detections or pseudo labels drawn on their image: each instance in its own colour, its mask
-blended in and outlined, its box, and a "name score" tag."""
+blended in and outlined, its box, and a "name score" tag.
+
+Masks and boxes are torchvision's ``draw_segmentation_masks`` / ``draw_bounding_boxes``; what
+they lack stays here: mask outlines, and tags on a filled background in a font with emoji (their
+labels sit inside the box, in one font, unreadable on a busy image)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
+import torch
 from PIL import Image, ImageDraw
+from torchvision.utils import draw_bounding_boxes, draw_segmentation_masks
 
 from xpm.visualize.colors import instance_color, text_color_on
 from xpm.visualize.fonts import font, text_size
@@ -56,21 +62,24 @@ def draw_instances(
     if display_size and max(canvas.size) < display_size:
         scale = display_size / max(canvas.size)
         canvas = canvas.resize((round(canvas.width * scale), round(canvas.height * scale)), Image.Resampling.BILINEAR)
+    pixels = torch.from_numpy(np.array(canvas)).permute(2, 0, 1)
     if masks is not None and count:
-        pixels = np.asarray(canvas, dtype=np.float32).copy()
-        for mask, color in zip(np.asarray(masks) > 0.5, colors):
-            if scale != 1.0:
-                mask = np.asarray(Image.fromarray(mask).resize(canvas.size, Image.Resampling.NEAREST))
-            pixels[mask] = pixels[mask] * (1.0 - mask_alpha) + np.asarray(color, np.float32) * mask_alpha
-            pixels[_outline(mask)] = color
-        canvas = Image.fromarray(pixels.round().astype(np.uint8))
-    draw = ImageDraw.Draw(canvas)
+        stack = np.asarray(masks) > 0.5
+        if scale != 1.0:
+            stack = np.stack([np.asarray(Image.fromarray(mask).resize(canvas.size, Image.Resampling.NEAREST)) for mask in stack])
+        stack = torch.from_numpy(stack)
+        pixels = draw_segmentation_masks(pixels, stack, alpha=mask_alpha, colors=colors)
+        for mask, color in zip(stack.numpy(), colors):
+            pixels[:, torch.from_numpy(_outline(mask))] = torch.tensor(color, dtype=torch.uint8)[:, None]
     short_side = min(canvas.size)
     line = max(1, round(short_side / 250))
     size = max(9, min(28, round(short_side / 28)))
     scaled = boxes * scale
-    for (x1, y1, x2, y2), color in zip(scaled, colors):
-        draw.rectangle((x1, y1, max(x1, x2), max(y1, y2)), outline=color, width=line)
+    if count:
+        ordered = np.concatenate([scaled[:, :2], np.maximum(scaled[:, 2:], scaled[:, :2])], axis=1)
+        pixels = draw_bounding_boxes(pixels, torch.from_numpy(ordered), colors=colors, width=line)
+    canvas = Image.fromarray(pixels.permute(1, 2, 0).numpy())
+    draw = ImageDraw.Draw(canvas)
     # Tags after every box and mask, so no instance covers another's text.
     for index, ((x1, y1, _, _), color) in enumerate(zip(scaled, colors)):
         parts = [labels[index] if labels is not None else None, f"{float(scores[index]):.2f}" if scores is not None else None]
