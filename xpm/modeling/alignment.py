@@ -75,7 +75,7 @@ class AlignmentRule:
         return "+".join(["eq2", *parts])
 
 
-# Chosen on the demo world of seed 0 (caption noise 0.1) by `xpm study-alignment`; see the README.
+# Chosen on the demo world of seed 0 (caption noise 0.1) by `xpm study-alignment`; see docs/alignment-study.md.
 NMS_IOU = 0.5
 COVERAGE_MARGIN = 1.0
 
