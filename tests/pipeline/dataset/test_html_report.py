@@ -74,6 +74,8 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     # The page has no script: any console message (an error, an uncaught exception) is a fault.
     console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line or "Failed to load resource" in line]
     assert not console, console
+    # the charts (matplotlib PNGs) are in the rendered page, and no resource failed to load (above)
+    assert '<img src="nouns.png"' in dom.stdout and '<img src="scores.png"' in dom.stdout
     gallery = re.search(r'<div class="gallery">(.*?)</div>', dom.stdout, re.S)
     assert gallery and len(re.findall(r'<img src="samples/[^"]+\.png"', gallery.group(1))) == 4
 
