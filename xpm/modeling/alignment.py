@@ -17,6 +17,11 @@ in the order of ``RULE_PARTS``, each a small pure function below:
 - ``coverage``: among the regions ranked within ``coverage_margin`` of the best, the largest box;
 - ``one-to-one``: Hungarian matching of the image's nouns to regions, so two nouns, an absent
   one included, cannot claim the same object;
+- ``refine``: the chosen box through the teacher's class-agnostic box regression ``REFINE_STEPS``
+  more times (iterative box regression at inference, as Cascade R-CNN's): a proposal on part of
+  an object is regressed once towards the object; again from there, further
+  (``OpenVocabMaskRCNN.refine_boxes``; the only part that needs the model, so it acts on the
+  chosen boxes after selection);
 - ``calibrated@P`` (last): a noun keeps its region only if Eq. 2's score there beats the P-th
   percentile of that word's best score on images whose captions do not mention it, i.e. the
   score the word reaches where it is most likely absent. The thresholds come from a sample of
@@ -35,7 +40,7 @@ from torchvision.ops import box_area, nms
 
 # The paper's Eq. 2: argmax over all proposals, no threshold, one box per caption noun.
 PAPER_ALIGNMENT = "eq2"
-RULE_PARTS = ("objectness", "nms", "gate", "bg-gate", "coverage", "one-to-one")
+RULE_PARTS = ("objectness", "nms", "gate", "bg-gate", "coverage", "one-to-one", "refine")
 # The rules `xpm pseudo-label --alignment` and the selection study offer; any other ordered
 # combination of RULE_PARTS parses too.
 ALIGNMENTS = (
@@ -43,6 +48,7 @@ ALIGNMENTS = (
     "eq2+objectness+gate", "eq2+objectness+bg-gate", "eq2+objectness+coverage", "eq2+objectness+one-to-one",
     "eq2+objectness+bg-gate+one-to-one", "eq2+objectness+gate+one-to-one", "eq2+objectness+nms+bg-gate",
     "eq2+objectness+bg-gate+coverage", "eq2+objectness+bg-gate+coverage+calibrated@70",
+    "eq2+refine", "eq2+objectness+bg-gate+coverage+refine",
 )
 CALIBRATED = "calibrated@"
 # `xpm pseudo-label`'s default: on two worlds that chose nothing (seeds 1 and 2), students trained
@@ -63,6 +69,7 @@ class AlignmentRule:
     gate: str | None = None  # "all" (background, teacher classes, caption nouns) or "background"
     coverage_margin: float | None = None
     one_to_one: bool = False
+    refine_steps: int = 0
     calibration: float | None = None  # the percentile P of calibrated@P
 
     @property
@@ -70,6 +77,7 @@ class AlignmentRule:
         parts = ["objectness"] * self.objectness + ["nms"] * (self.nms_iou is not None)
         parts += {"all": ["gate"], "background": ["bg-gate"], None: []}[self.gate]
         parts += ["coverage"] * (self.coverage_margin is not None) + ["one-to-one"] * self.one_to_one
+        parts += ["refine"] * (self.refine_steps > 0)
         if self.calibration is not None:
             parts.append(f"{CALIBRATED}{self.calibration:g}")
         return "+".join(["eq2", *parts])
@@ -78,6 +86,7 @@ class AlignmentRule:
 # Chosen on the demo world of seed 0 (caption noise 0.1) by `xpm study-alignment`; see docs/alignment-study.md.
 NMS_IOU = 0.5
 COVERAGE_MARGIN = 1.0
+REFINE_STEPS = 2
 
 
 def parse_alignment(name: str) -> AlignmentRule:
@@ -103,6 +112,7 @@ def parse_alignment(name: str) -> AlignmentRule:
         gate="all" if "gate" in parts else "background" if "bg-gate" in parts else None,
         coverage_margin=COVERAGE_MARGIN if "coverage" in parts else None,
         one_to_one="one-to-one" in parts,
+        refine_steps=REFINE_STEPS if "refine" in parts else 0,
         calibration=calibration,
     )
 

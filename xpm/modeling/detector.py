@@ -131,6 +131,17 @@ class OpenVocabMaskRCNN(nn.Module):
             results.append({"box": box, "mask_logits": logits, "mask": mask})
         return results
 
+    def refine_boxes(self, context: "RegionContext", boxes: list[torch.Tensor], steps: int) -> list[torch.Tensor]:
+        """Each image's ``boxes`` (resized-image xyxy) through the class-agnostic box regression
+        ``steps`` more times, each pass regressing from the last pass's boxes (alignment's
+        ``refine``)."""
+        for _ in range(steps):
+            if not sum(len(b) for b in boxes):
+                break
+            _, deltas = self.roi_heads.box_branch(context.features, boxes, context.sizes)
+            boxes = self.roi_heads.decode(deltas, boxes, context.sizes)
+        return boxes
+
     def align(self, images: list[torch.Tensor], noun_embeddings: list[torch.Tensor], alignment: str = "eq2",
               thresholds: list[torch.Tensor | None] | None = None) -> list[dict]:
         """Cross-modal pseudo-labels (paper 3.2.2) for each image's caption nouns ``[K_i, D]``.
@@ -139,8 +150,9 @@ class OpenVocabMaskRCNN(nn.Module):
         noun it gave none; see ``alignment.ALIGNMENTS``), ``reasons`` (why none, per noun),
         ``logit`` (Eq. 2's score v_o^T h_Emb(f_{b_o})), ``score`` (its softmax probability over
         [background, the caption's nouns]); and for the nouns with a region only, in order:
-        ``box`` (the proposal refined by the class-agnostic box regression, input-image xyxy: the
-        box the mask head segments), ``mask_logits`` (``[K', 28, 28]``) and ``mask`` (Eq. 4,
+        ``box`` (the proposal refined by the class-agnostic box regression, once, or 1 +
+        ``REFINE_STEPS`` times under ``+refine``; input-image xyxy: the box the mask head
+        segments), ``mask_logits`` (``[K', 28, 28]``) and ``mask`` (Eq. 4,
         ``[K', H, W]`` bool). ``thresholds``: per image its nouns' calibrated thresholds ``[K_i]``,
         which a ``+calibrated@P`` rule needs.
         """
@@ -159,7 +171,8 @@ class OpenVocabMaskRCNN(nn.Module):
             score = probabilities[torch.arange(len(picked)), torch.arange(len(picked)) + 1]
             chosen.append({"region": selection.region, "reasons": selection.reasons, "logit": selection.logit,
                            "score": score, "box": regions.boxes[selection.region[kept]]})
-        for result, masks in zip(chosen, self.region_masks(context, [c["box"] for c in chosen])):
+        boxes = self.refine_boxes(context, [c["box"] for c in chosen], rule.refine_steps)
+        for result, masks in zip(chosen, self.region_masks(context, boxes)):
             result.update(masks)
         return chosen
 

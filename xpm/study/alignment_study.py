@@ -140,15 +140,21 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
                     for (_, lemmas), regions in zip(batch, evidence)
                 ]
                 tallies[name].seconds += time.perf_counter() - started
-            union = [sorted({r for name in rules for r in picks[name][i].region.tolist() if r >= 0}) for i in range(len(batch))]
-            segmented = model.region_masks(context, [regions.boxes[u] for regions, u in zip(evidence, union)])
+            # one segmentation pass per refinement depth over the union of the regions its rules chose
+            depths = {rule.refine_steps for rule in rules.values()}
+            union = {depth: [sorted({r for name, rule in rules.items() if rule.refine_steps == depth
+                                     for r in picks[name][i].region.tolist() if r >= 0}) for i in range(len(batch))]
+                     for depth in depths}
+            segmented = {depth: model.region_masks(context, model.refine_boxes(
+                context, [regions.boxes[u] for regions, u in zip(evidence, union[depth])], depth)) for depth in depths}
         for i, (((key, _, _), lemmas), regions) in enumerate(zip(batch, evidence)):
-            column = {region: j for j, region in enumerate(union[i])}
-            boxes, masks = segmented[i]["box"].cpu().tolist(), segmented[i]["mask"].cpu().numpy()
             instances = truth.get(key, [])
             best = (vocabulary_embeddings @ regions.embeddings.T).max(dim=1).values.cpu().tolist()
             best_scores.append((set(lemmas), dict(zip(vocabulary, best))))
-            for name in rules:
+            for name, rule in rules.items():
+                column = {region: j for j, region in enumerate(union[rule.refine_steps][i])}
+                found = segmented[rule.refine_steps][i]
+                boxes, masks = found["box"].cpu().tolist(), found["mask"].cpu().numpy()
                 selection = picks[name][i]
                 for lemma, region, logit in zip(lemmas, selection.region.tolist(), selection.logit.tolist()):
                     category = category_of.get(lemma)

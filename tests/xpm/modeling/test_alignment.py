@@ -112,7 +112,7 @@ def test_calibration_drops_a_label_scoring_below_where_its_word_is_absent():
 def test_every_listed_rule_parses_to_its_own_name_and_bad_names_are_named():
     assert [parse_alignment(name).name for name in ALIGNMENTS] == list(ALIGNMENTS)
     for bad in ("softmax", "eq2+gate+objectness", "eq2+gate+bg-gate", "eq2+objectness+objectness",
-                "eq2+calibrated@70+gate", "eq2+calibrated@x", "eq2+calibrated@100"):
+                "eq2+calibrated@70+gate", "eq2+calibrated@x", "eq2+calibrated@100", "eq2+refine+coverage"):
         with pytest.raises(ValueError, match="alignment"):
             parse_alignment(bad)
 

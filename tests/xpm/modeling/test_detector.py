@@ -2,6 +2,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from torchvision.models.detection.transform import resize_boxes
+
+from xpm.modeling.alignment import REFINE_STEPS
 from xpm.modeling.backbone import build_backbone
 from xpm.modeling.checkpoint import (
     DetectorCheckpoint,
@@ -128,6 +131,25 @@ def test_align_with_objectness_picks_among_the_same_proposals(detector):
     assert plain["region"].tolist() == scores.argmax(dim=1).tolist()
     with pytest.raises(ValueError, match="alignment"):
         detector.align(images, nouns, "softmax")
+
+
+def test_refine_regresses_the_chosen_box_again_from_its_own_output(detector):
+    # A part of an object is regressed towards the whole once by the box head; refine repeats
+    # the regression from where the last pass ended, REFINE_STEPS times, on the same region.
+    detector.eval()
+    images, nouns = [torch.rand(3, 64, 64)], [F.normalize(torch.randn(2, DIM), dim=1)]
+    with torch.inference_mode():
+        plain = detector.align(images, nouns)[0]
+        refined = detector.align(images, nouns, "eq2+refine")[0]
+        context, evidence = detector.region_evidence(images)
+        boxes = [evidence[0].boxes[plain["region"]]]
+        for _ in range(REFINE_STEPS):
+            _, deltas = detector.roi_heads.box_branch(context.features, boxes, context.sizes)
+            boxes = detector.roi_heads.decode(deltas, boxes, context.sizes)
+        expected = resize_boxes(boxes[0], context.sizes[0], (64, 64))
+    assert refined["region"].tolist() == plain["region"].tolist()
+    torch.testing.assert_close(refined["box"], expected)
+    assert not torch.allclose(refined["box"], plain["box"])
 
 
 def test_mask_rois_per_image_caps_the_mask_heads_training_regions(detector):

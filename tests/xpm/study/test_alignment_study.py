@@ -32,14 +32,14 @@ def test_calibration_drops_a_word_scoring_below_where_it_is_absent():
 
 def test_the_study_scores_every_rule_on_the_same_nouns(tiny_world, tiny_teacher, tmp_path):
     config = StudyConfig(world=str(tiny_world), teacher=str(tiny_teacher), out=str(tmp_path), images=6, batch_size=4,
-                         rules=("eq2", "eq2+objectness+gate", "eq2+calibrated@90"))
+                         rules=("eq2", "eq2+objectness+gate", "eq2+calibrated@90", "eq2+refine"))
     results = run_study(config)
     assert results["images"] == 6
     rules = results["rules"]
-    assert set(rules) == {"eq2", "eq2+objectness+gate", "eq2+calibrated@90"}
+    assert set(rules) == {"eq2", "eq2+objectness+gate", "eq2+calibrated@90", "eq2+refine"}
     nouns = {name: row["all"]["nouns"] for name, row in rules.items()}
     assert len(set(nouns.values())) == 1 and nouns["eq2"] > 0
-    assert rules["eq2"]["all"]["kept"] == nouns["eq2"]  # Eq. 2 labels every noun
+    assert rules["eq2"]["all"]["kept"] == rules["eq2+refine"]["all"]["kept"] == nouns["eq2"]  # Eq. 2 labels every noun
     assert rules["eq2+objectness+gate"]["all"]["kept"] <= nouns["eq2"]
     table = markdown_table(results)
     assert all(f"`{name}`" in table for name in rules)
