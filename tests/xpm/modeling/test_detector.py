@@ -119,12 +119,17 @@ def test_align_picks_one_region_per_noun_and_binarizes_its_mask(detector):
             assert ys.min() >= box[1].floor() and ys.max() <= box[3].ceil()
 
 
-def test_align_with_objectness_picks_among_the_same_proposals(detector):
+def _eq2_and(detector, rule: str, nouns: int):
+    """One 64 px image aligned with ``nouns`` random nouns under eq2 and under ``rule``."""
     detector.eval()
-    images, nouns = [torch.rand(3, 64, 64)], [F.normalize(torch.randn(3, DIM), dim=1)]
+    images, embeddings = [torch.rand(3, 64, 64)], [F.normalize(torch.randn(nouns, DIM), dim=1)]
     with torch.inference_mode():
-        plain = detector.align(images, nouns)[0]
-        weighted = detector.align(images, nouns, "eq2+objectness")[0]
+        return images, embeddings, detector.align(images, embeddings)[0], detector.align(images, embeddings, rule)[0]
+
+
+def test_align_with_objectness_picks_among_the_same_proposals(detector):
+    images, nouns, plain, weighted = _eq2_and(detector, "eq2+objectness", 3)
+    with torch.inference_mode():
         embeddings, objectness = detector.proposal_embeddings(images)
     scores = nouns[0] @ embeddings[0].T
     assert weighted["region"].tolist() == (scores + objectness[0].clamp_min(1e-6).log()).argmax(dim=1).tolist()
@@ -136,11 +141,8 @@ def test_align_with_objectness_picks_among_the_same_proposals(detector):
 def test_refine_regresses_the_chosen_box_again_from_its_own_output(detector):
     # A part of an object is regressed towards the whole once by the box head; refine repeats
     # the regression from where the last pass ended, REFINE_STEPS times, on the same region.
-    detector.eval()
-    images, nouns = [torch.rand(3, 64, 64)], [F.normalize(torch.randn(2, DIM), dim=1)]
+    images, _, plain, refined = _eq2_and(detector, "eq2+refine", 2)
     with torch.inference_mode():
-        plain = detector.align(images, nouns)[0]
-        refined = detector.align(images, nouns, "eq2+refine")[0]
         context, evidence = detector.region_evidence(images)
         boxes = [evidence[0].boxes[plain["region"]]]
         for _ in range(REFINE_STEPS):
