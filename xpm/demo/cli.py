@@ -144,7 +144,7 @@ def run_demo(config) -> Path:
     shown = {name: results[name] for name in ("teacher", "student", "oracle") if name in results}
     save_chart(per_class_chart(shown, split.target), out / figures["per_class"])
     save_chart(reliability_chart(reliability["signals"]), out / figures["reliability"])
-    loss_logs = {"teacher": out / "teacher" / LOSS_LOG_NAME, "oracle": out / "oracle" / LOSS_LOG_NAME,
+    loss_logs = {"teacher": out / "teacher" / LOSS_LOG_NAME, "oracle": out / "oracle" / "model" / LOSS_LOG_NAME,
                  **{f"student {run.name}": run / LOSS_LOG_NAME for run in sorted((out / "students").iterdir()) if run.is_dir()}}
     save_chart(training_curves_chart(loss_logs), out / figures["curves"])
     save_png(noise_sheet(robust_run.model_path, version, robust.caption_settings(), images=sizes.figure_images),
