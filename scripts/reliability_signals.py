@@ -27,7 +27,7 @@ def main(argv=None) -> dict:
 
     from schemas.split import read_split
     from trainers.evaluation.pseudo_label_quality import category_of_nouns
-    from trainers.evaluation.reliability_quality import RELIABILITY_SIGNALS, measure_reliability
+    from trainers.evaluation.reliability_quality import REPORTED_RELIABILITIES, measure_reliability
     from trainers.student.config import StudentConfig
     from xpm.config import load_config
     from xpm.io.dataset_version import open_version
@@ -45,7 +45,7 @@ def main(argv=None) -> dict:
     version = open_version(str(args.run / "datasets" / "world")).path
     signals = measure_reliability(model, version, args.run / "world" / "captioned" / "instances_all.json",
                                   category_of_nouns(split), groups, settings, images=args.images, base_classes=split.base,
-                                  signals=RELIABILITY_SIGNALS)
+                                  signals=REPORTED_RELIABILITIES)
     return report({"run": str(args.run), "student": args.student, "version": version, "images": args.images,
                    "alpha_scale": settings.alpha_scale,
                    "signals": signals}, args.json)

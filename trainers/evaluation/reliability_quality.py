@@ -22,6 +22,7 @@ import torch
 from xpm.io.dataset_version import open_version
 from trainers.evaluation.pseudo_label_quality import judged_samples
 from xpm.io.pseudo_label_samples import decode_pseudo_sample
+from xpm.modeling.student import RELIABILITY_MODES, label_weights, novel_rows
 
 STATUSES = ("correct", "misplaced", "absent")
 
@@ -54,8 +55,8 @@ def summarize_reliability(statuses: list[str], groups: list[str], alphas: np.nda
     return summary
 
 
-# The weights the demo report compares (xpm.modeling.student.RELIABILITY_MODES less "none").
-RELIABILITY_SIGNALS = ("noise", "class-score", "agreement", "noise+agreement", "class-score+agreement")
+# The weights the demo report compares: every listed reliability mode that weighs at all.
+REPORTED_RELIABILITIES = tuple(mode for mode in RELIABILITY_MODES if mode != "none")
 
 
 @torch.inference_mode()
@@ -68,7 +69,6 @@ def measure_reliability(student, version_dir: str | Path, truth_json: str | Path
     scaled over all of them at once, per group of nouns under group-mean: base ``base_classes``
     and the others). One pass of the student serves every signal."""
     from trainers.data.pseudo_label_shards import open_version_data
-    from xpm.modeling.student import label_weights, novel_rows
 
     data = open_version_data(version_dir)
     rows = data.vocabulary.index_of()

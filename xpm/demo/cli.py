@@ -51,7 +51,7 @@ def run_demo(config) -> Path:
 
     from schemas.split import read_split
     from trainers.evaluation.pseudo_label_quality import category_of_nouns, measure_pseudo_labels, summarize
-    from trainers.evaluation.reliability_quality import RELIABILITY_SIGNALS, measure_reliability
+    from trainers.evaluation.reliability_quality import REPORTED_RELIABILITIES, measure_reliability
     from xpm.io.dataset_version import open_version
     from trainers.evaluation.table2 import format_table2
     from xpm.config import save_config, to_dict
@@ -138,7 +138,7 @@ def run_demo(config) -> Path:
     reliability = {"images": sizes.reliability_images, "trained_with": robust.reliability,
                    "signals": measure_reliability(robust_model, version, truth, category_of, groups, robust.caption_settings(),
                                                   images=sizes.reliability_images, base_classes=split.base,
-                                                  signals=RELIABILITY_SIGNALS)}
+                                                  signals=REPORTED_RELIABILITIES)}
     write_text_atomically(out / "pseudo_label_quality.json", json.dumps(quality, indent=2) + "\n")
     save_chart(quality_chart(rows, split.target), out / figures["quality"])
     shown = {name: results[name] for name in ("teacher", "student", "oracle") if name in results}

@@ -73,8 +73,8 @@ def reliability(noise_variance: torch.Tensor, eta: float, cap: float, scale: str
     cannot dominate a batch. ``scale`` is "eta" or "batch-mean" (``label_weights`` takes
     "group-mean", which needs the nouns' groups).
     """
-    if scale not in ALPHA_SCALES[:2]:
-        raise ValueError(f"alpha scale {scale!r}: one of {', '.join(ALPHA_SCALES[:2])}.")
+    if scale not in ("eta", "batch-mean"):
+        raise ValueError(f"alpha scale {scale!r}: one of eta, batch-mean.")
     inverse = inverse_noise(noise_variance)
     return (eta * inverse if scale == "eta" else mean_one(inverse)).clamp(max=cap)
 

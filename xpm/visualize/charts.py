@@ -11,6 +11,7 @@ from typing import Collection, Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from xpm.io.atomic import atomic_output
 from xpm.visualize.colors import MARKED_BACKGROUND, SERIES_COLORS
@@ -76,8 +77,6 @@ def bar_chart(rows: Mapping[str, Mapping[str, float | None]], *, series: Sequenc
     axes.set_title(title, fontsize=10, loc="left")
     handles, legend_labels = axes.get_legend_handles_labels()
     if marked:
-        from matplotlib.patches import Patch
-
         handles.append(Patch(color=MARKED_BACKGROUND, label=marked_name))
         legend_labels.append(marked_name)
     axes.legend(handles, legend_labels, fontsize=8, loc="lower right")
