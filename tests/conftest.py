@@ -41,7 +41,7 @@ def tiny_world(tmp_path_factory):
     from xpm.synth.config import SynthConfig
     from xpm.synth.world import synthesize
 
-    config = SynthConfig(seed=3, train_images=24, caption_images=8, val_images=12, image_size=64, shard_size=4)
+    config = SynthConfig(seed=3, train_images=24, caption_images=8, val_images=12, test_images=12, image_size=64, shard_size=4)
     return synthesize(config, tmp_path_factory.mktemp("tiny") / "world").out_dir
 
 

@@ -34,13 +34,14 @@ COMMANDS = {
     "dataset": "pipeline.dataset.cli",
     "study-alignment": "xpm.study.cli",
     "demo": "xpm.demo.cli",
+    "experiment": "xpm.experiment.cli",
 }
 
 # Jobs that can take more than a few seconds before their own first progress line (libraries, a
 # model, a lexicon to load): if one is still silent after STARTED_NOTICE_S, the dispatcher says
 # it is loading. A mistake found at once stays a single line.
 LONG_JOBS = frozenset({"synth", "train-teacher", "train-student", "calibrate-eta", "eval", "predict", "shard", "pseudo-label",
-                       "study-alignment", "demo"})
+                       "study-alignment", "demo", "experiment"})
 STARTED_NOTICE_S = 2.0
 
 # Errors whose message already says what is wrong and what to do: shown without a traceback.

@@ -78,3 +78,102 @@ def test_eval_command_shows_progress_unless_quiet(tiny_world, tiny_teacher, caps
     assert "eval: 8/12 images" in err and "ETA" in err and "eval: 12/12 images" in err
     assert main([*arguments, "--quiet"]) == 0
     assert "images" not in capsys.readouterr().err
+
+
+def _noisy(gt, seed=0):
+    """Predictions with jittered boxes, random scores, some dropped, some on the wrong class."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    categories = sorted(gt.cats)
+    results = []
+    for r in _perfect(gt):
+        if rng.random() < 0.2:
+            continue
+        x, y, w, h = r["bbox"]
+        jitter = rng.normal(0, 0.25, 4) * [w, h, w, h]
+        category = r["category_id"] if rng.random() < 0.8 else int(rng.choice(categories))
+        results.append({**r, "category_id": category, "bbox": [x + jitter[0], y + jitter[1], w + jitter[2], h + jitter[3]],
+                        "score": float(rng.random())})
+    return results
+
+
+def _cocoeval_ap50(gt, results, iou_type, image_ids, category_ids):
+    """pycocotools' own accumulate, the reference the re-accumulation must equal."""
+    import contextlib
+    import io
+
+    import numpy as np
+    from pycocotools.cocoeval import COCOeval
+
+    from trainers.evaluation.coco_ap import _results_coco
+
+    evaluator = COCOeval(gt, _results_coco(gt, results), iou_type)
+    evaluator.params.imgIds, evaluator.params.catIds = list(image_ids), sorted(category_ids)
+    evaluator.params.iouThrs, evaluator.params.areaRng, evaluator.params.maxDets = np.array([0.5]), [[0, 1e10]], [100]
+    with contextlib.redirect_stdout(io.StringIO()):
+        evaluator.evaluate()
+        evaluator.accumulate()
+    precision = evaluator.eval["precision"][0, :, :, 0, 0]
+    return {c: 100.0 * float(precision[:, k][precision[:, k] > -1].mean()) for k, c in enumerate(sorted(category_ids))
+            if (precision[:, k] > -1).any()}
+
+
+@pytest.mark.parametrize("iou_type", ["bbox", "segm"])
+def test_reaccumulated_ap50_equals_cocoeval(val_gt, iou_type):
+    results = _noisy(val_gt)
+    categories = sorted({a["category_id"] for a in val_gt.dataset["annotations"]})
+    ours = ap50_per_category(val_gt, results, iou_type, sorted(val_gt.imgs), categories)
+    reference = _cocoeval_ap50(val_gt, results, iou_type, sorted(val_gt.imgs), categories)
+    assert 0 < sum(ours.values()) < 100 * len(ours)  # neither trivial case
+    assert ours == pytest.approx(reference, abs=1e-9)
+
+
+def test_an_image_weighted_twice_scores_as_that_image_evaluated_twice(val_gt):
+    """A bootstrap draw counts an image k times: its AP must be that of a test set holding k copies."""
+    import copy
+
+    import numpy as np
+
+    from pycocotools.coco import COCO
+
+    from trainers.evaluation.coco_ap import match_detections
+
+    results = _noisy(val_gt, seed=1)
+    images = sorted(val_gt.imgs)
+    twice, dropped = images[0], images[1]
+    duplicate_id = max(images) + 1
+    data = copy.deepcopy(val_gt.dataset)
+    data["images"] = [i for i in data["images"] if i["id"] != dropped]
+    data["images"].append({**val_gt.imgs[twice], "id": duplicate_id})
+    top = max(a["id"] for a in data["annotations"])
+    copies = [{**a, "id": top + n + 1, "image_id": duplicate_id} for n, a in enumerate(val_gt.imgToAnns[twice])]
+    data["annotations"] = [a for a in data["annotations"] if a["image_id"] != dropped] + copies
+    doubled = COCO()
+    doubled.dataset = data
+    doubled.createIndex()
+    doubled_results = [r for r in results if r["image_id"] != dropped] + [
+        {**r, "image_id": duplicate_id} for r in results if r["image_id"] == twice]
+    categories = sorted(val_gt.cats)
+    weights = np.ones(len(images))
+    weights[images.index(twice)], weights[images.index(dropped)] = 2, 0
+    weighted = match_detections(val_gt, results, "bbox", images, categories).ap50(weights[None])
+    reference = _cocoeval_ap50(doubled, doubled_results, "bbox", sorted(doubled.imgs), categories)
+    assert {c: v[0] for c, v in weighted.items() if not np.isnan(v[0])} == pytest.approx(reference, abs=1e-9)
+    assert weighted != match_detections(val_gt, results, "bbox", images, categories).ap50(np.ones((1, len(images))))
+
+
+def test_matches_survive_their_file(val_gt, tmp_path):
+    import numpy as np
+
+    from trainers.evaluation.coco_ap import load_matches, match_detections, save_matches
+
+    matches = {t: match_detections(val_gt, _noisy(val_gt), t, sorted(val_gt.imgs), sorted(val_gt.cats)) for t in ("bbox", "segm")}
+    save_matches(tmp_path / "m.npz", matches)
+    loaded = load_matches(tmp_path / "m.npz")
+    draws = np.random.default_rng(0).integers(0, 3, (5, len(val_gt.imgs)))
+    for iou_type in matches:
+        expected, got = matches[iou_type].ap50(draws), loaded[iou_type].ap50(draws)
+        assert expected.keys() == got.keys()
+        for category in expected:
+            np.testing.assert_array_equal(expected[category], got[category])

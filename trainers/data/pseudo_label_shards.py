@@ -68,9 +68,16 @@ def open_version_data(version_dir: str | Path) -> VersionData:
     return VersionData(shards, samples, vocabulary)
 
 
-def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None) -> wds.DataPipeline:
+def pseudo_label_stream(data: VersionData, *, seed: int, shuffle_buffer: int, epoch: int, batch_size: int | None = None,
+                        relabel=None) -> wds.DataPipeline:
     """An endless, resampled stream of decoded samples, or of collated batches of ``batch_size``
-    (see :func:`resampled_stream`)."""
+    (see :func:`resampled_stream`); ``relabel`` replaces each sample's targets (an experiment's
+    controls, ``trainers.data.label_controls``)."""
     vocab_rows = data.vocabulary.index_of()
-    return resampled_stream(data.shards, decode=lambda sample: decode_pseudo_sample(sample, vocab_rows), seed=seed,
-                            shuffle_buffer=shuffle_buffer, epoch=epoch, batch_size=batch_size)
+
+    def decode(sample):
+        image, target = decode_pseudo_sample(sample, vocab_rows)
+        return image, relabel(target) if relabel else target
+
+    return resampled_stream(data.shards, decode=decode, seed=seed, shuffle_buffer=shuffle_buffer, epoch=epoch,
+                            batch_size=batch_size)

@@ -30,25 +30,38 @@ def image_tensor(path: Path) -> torch.Tensor:
     return as_tensor(read_rgb(path))
 
 
+def _as_numpy(output: dict) -> dict:
+    return {
+        "boxes": output["boxes"].float().cpu().numpy(),
+        "scores": output["scores"].float().cpu().numpy(),
+        "labels": output["labels"].cpu().numpy(),
+        "masks": output["masks"][:, 0].float().cpu().numpy(),
+    }
+
+
 @torch.inference_mode()
-def detect(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], *, batch_size: int, device: torch.device,
-           progress: Progress | None = None) -> Iterator[dict]:
-    """Per image, in order: numpy ``boxes`` (xyxy), ``scores``, ``labels`` (1-based vocabulary
-    index) and ``masks`` (``[K, H, W]`` probabilities). ``images`` is read one batch at a time,
-    so a generator that decodes them keeps one batch in memory."""
+def detect_under(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], vocabularies: Sequence[torch.Tensor], *,
+                 batch_size: int, device: torch.device, progress: Progress | None = None) -> Iterator[list[dict]]:
+    """Per image, in order, its detections under each vocabulary (``[C_v, D]`` embeddings) from one
+    pass of the backbone: numpy ``boxes`` (xyxy), ``scores``, ``labels`` (1-based index into that
+    vocabulary) and ``masks`` (``[K, H, W]`` probabilities). ``images`` is read one batch at a
+    time, so a generator that decodes them keeps one batch in memory."""
     model.eval()
     images = iter(images)
     while chunk := list(islice(images, batch_size)):
-        outputs = model([as_tensor(image).to(device) for image in chunk])
+        per_vocabulary = model.detect_vocabularies([as_tensor(image).to(device) for image in chunk], list(vocabularies))
         if progress is not None:
             progress.update(len(chunk))
-        for output in outputs:
-            yield {
-                "boxes": output["boxes"].float().cpu().numpy(),
-                "scores": output["scores"].float().cpu().numpy(),
-                "labels": output["labels"].cpu().numpy(),
-                "masks": output["masks"][:, 0].float().cpu().numpy(),
-            }
+        for index in range(len(chunk)):
+            yield [_as_numpy(outputs[index]) for outputs in per_vocabulary]
+
+
+def detect(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], *, batch_size: int, device: torch.device,
+           progress: Progress | None = None) -> Iterator[dict]:
+    """:func:`detect_under` the model's own vocabulary (``set_vocabulary``)."""
+    for (detection,) in detect_under(model, images, [model.class_embeddings], batch_size=batch_size, device=device,
+                                     progress=progress):
+        yield detection
 
 
 def coco_results(image_id: int, detection: dict, category_ids: Sequence[int], mask_threshold: float) -> list[dict]:
@@ -74,14 +87,22 @@ def coco_results(image_id: int, detection: dict, category_ids: Sequence[int], ma
 
 def predict_coco(
     model: OpenVocabMaskRCNN,
-    images: Iterable[tuple[int, Path]],
-    category_ids: Sequence[int],
+    images: Sequence[tuple[int, Path]],
+    vocabularies: dict[str, tuple[torch.Tensor, Sequence[int], set[int]]],
     *,
     batch_size: int,
     device: torch.device,
     mask_threshold: float,
-) -> list[dict]:
-    images = list(images)
-    detections = detect(model, (image_tensor(path) for _, path in images), batch_size=batch_size, device=device,
-                        progress=Progress("eval", "images", total=len(images)))
-    return [r for (image_id, _), d in zip(images, detections) for r in coco_results(image_id, d, category_ids, mask_threshold)]
+) -> dict[str, list[dict]]:
+    """COCO results of ``images`` (id, path) under each named vocabulary ``(embeddings, category id
+    of each entry, the image ids it is evaluated on)``, from one pass over the images."""
+    names = list(vocabularies)
+    results: dict[str, list[dict]] = {name: [] for name in names}
+    detections = detect_under(model, (image_tensor(path) for _, path in images), [vocabularies[n][0] for n in names],
+                              batch_size=batch_size, device=device, progress=Progress("eval", "images", total=len(images)))
+    for (image_id, _), per_vocabulary in zip(images, detections):
+        for name, detection in zip(names, per_vocabulary):
+            _, category_ids, evaluated_on = vocabularies[name]
+            if image_id in evaluated_on:
+                results[name] += coco_results(image_id, detection, category_ids, mask_threshold)
+    return results

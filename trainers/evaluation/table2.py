@@ -12,7 +12,7 @@ import torch
 
 from schemas.split import ClassSplit
 from trainers.data.coco_instances import category_ids_by_name, check_image_folder, load_coco
-from trainers.evaluation.coco_ap import IOU_TYPES, ap50_per_category, mean_ap
+from trainers.evaluation.coco_ap import IOU_TYPES, ImageMatches, ap50_per_category, match_detections, mean_ap
 from trainers.evaluation.inference import predict_coco
 from xpm.modeling.detector import OpenVocabMaskRCNN
 
@@ -35,35 +35,35 @@ def evaluate_table2(
     batch_size: int,
     device: torch.device,
     mask_threshold: float,
-) -> dict:
+) -> tuple[dict, dict[str, ImageMatches]]:
     """``{"bbox": {"constrained": {"base", "target"}, "generalized": {"base", "target", "all"}},
-    "segm": {...}, "per_class": {iou_type: {class: generalized AP50}}, "images": {...}}``, AP50 in %."""
+    "segm": {...}, "per_class": {iou_type: {class: generalized AP50}}, "images": {...}}``, AP50 in
+    %; and per IoU type the generalized setting's matches, from which AP50 follows for any
+    resampling of the images (``trainers.evaluation.intervals``)."""
     gt = load_coco(gt_path)
     image_dir = Path(image_dir)
     check_image_folder(gt, image_dir, gt_path)
     names = split.base + split.target
     ids = category_ids_by_name(gt, names, str(gt_path))
     base_ids, target_ids = [ids[n] for n in split.base], [ids[n] for n in split.target]
-    paths = {i: image_dir / gt.imgs[i]["file_name"] for i in gt.imgs}
     base_images, target_images, all_images = _images_with(gt, set(base_ids)), _images_with(gt, set(target_ids)), sorted(gt.imgs)
-
-    def predict(vocabulary: Sequence[str], image_ids: list[int]) -> list[dict]:
-        model.set_vocabulary(torch.from_numpy(embed(list(vocabulary))))
-        return predict_coco(
-            model, [(i, paths[i]) for i in image_ids], [ids[n] for n in vocabulary],
-            batch_size=batch_size, device=device, mask_threshold=mask_threshold,
-        )
-
-    constrained_base = predict(split.base, base_images)
-    constrained_target = predict(split.target, target_images)
-    generalized = predict(names, all_images)
+    # The three settings' vocabularies, each scored on the one pass over every image.
+    settings = {"base": (split.base, base_images), "target": (split.target, target_images), "generalized": (names, all_images)}
+    vocabularies = {
+        setting: (torch.from_numpy(embed(list(vocabulary))), [ids[n] for n in vocabulary], set(images))
+        for setting, (vocabulary, images) in settings.items()
+    }
+    predictions = predict_coco(model, [(i, image_dir / gt.imgs[i]["file_name"]) for i in all_images], vocabularies,
+                               batch_size=batch_size, device=device, mask_threshold=mask_threshold)
     result: dict = {"per_class": {}}
+    matches = {}
     for iou_type in IOU_TYPES:
-        general = ap50_per_category(gt, generalized, iou_type, all_images, base_ids + target_ids)
+        matches[iou_type] = match_detections(gt, predictions["generalized"], iou_type, all_images, base_ids + target_ids)
+        general = matches[iou_type].ap50()
         result[iou_type] = {
             "constrained": {
-                "base": mean_ap(ap50_per_category(gt, constrained_base, iou_type, base_images, base_ids), base_ids),
-                "target": mean_ap(ap50_per_category(gt, constrained_target, iou_type, target_images, target_ids), target_ids),
+                "base": mean_ap(ap50_per_category(gt, predictions["base"], iou_type, base_images, base_ids), base_ids),
+                "target": mean_ap(ap50_per_category(gt, predictions["target"], iou_type, target_images, target_ids), target_ids),
             },
             "generalized": {
                 "base": mean_ap(general, base_ids),
@@ -73,7 +73,7 @@ def evaluate_table2(
         }
         result["per_class"][iou_type] = {n: general[ids[n]] for n in names if ids[n] in general}
     result["images"] = {"base": len(base_images), "target": len(target_images), "all": len(all_images)}
-    return result
+    return result, matches
 
 
 def _cell(value: float | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from trainers.data.label_controls import LABEL_SOURCES
 from trainers.engine.config import EngineConfig, OptimConfig
 from xpm.modeling.student import CaptionLossSettings
 
@@ -37,6 +38,11 @@ class StudentConfig:
     caption_batch_size: int = 4
     shuffle_buffer: int = 256
     hflip: bool = True
+    # What the captioned images are labelled with: the version's pseudo labels, or a control of an
+    # experiment: "shuffled" (each label's noun permuted among images) or "truth" (the instances
+    # the caption nouns name, from truth_gt: a synthetic world's captioned/instances_all.json).
+    labels: str = "pseudo"
+    truth_gt: str = ""
     optim: OptimConfig = field(default_factory=OptimConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
 
@@ -50,6 +56,11 @@ class StudentConfig:
             self.caption_settings()
         except ValueError as error:
             raise ValueError(f"student config: {error}") from None
+        if self.labels not in LABEL_SOURCES:
+            raise ValueError(f"student config: labels={self.labels!r}: one of {', '.join(LABEL_SOURCES)}.")
+        if self.labels == "truth" and not self.truth_gt:
+            raise ValueError("student config: labels=truth needs truth_gt, the COCO instances of the captioned images "
+                             "(a synthetic world's captioned/instances_all.json).")
         if self.caption_batch_size < 1:
             raise ValueError("student config: caption_batch_size is at least 1.")
 

@@ -9,6 +9,7 @@ import torch
 
 from schemas.split import read_split
 from trainers.data.coco_instances import CocoInstances
+from trainers.data.label_controls import shuffled_nouns, truth_labels
 from trainers.data.pseudo_label_shards import open_version_data, pseudo_label_stream
 from trainers.engine.batch import to_device
 from trainers.engine.distributed import init_distributed
@@ -33,6 +34,16 @@ def base_instances(config: StudentConfig, teacher: DetectorCheckpoint) -> CocoIn
     says which classes are base, and may list them in any order."""
     require_base_classes(teacher, read_split(config.split).base, config.init, config.split)
     return CocoInstances(config.base_gt, config.base_images, teacher.gt_classes)
+
+
+def label_control(config: StudentConfig, data):
+    """None for the version's own labels, else the control's relabelling of each sample."""
+    if config.labels == "shuffled":
+        # One permutation for the whole run, resumed or not: seeded by the run's seed alone.
+        return shuffled_nouns(data, seed=config.engine.seed)
+    if config.labels == "truth":
+        return truth_labels(data, config.truth_gt, read_split(config.split))
+    return None
 
 
 def train_student(config: StudentConfig, out: str | Path, *, progress: bool = True) -> TrainingRun:
@@ -82,7 +93,8 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
     # The caption stream is resampled at random: a resumed run re-seeds it by its start step, so
     # it continues with fresh samples (not the very samples an uninterrupted run would have drawn).
     stream = pseudo_label_stream(data, seed=config.engine.seed + start, shuffle_buffer=config.shuffle_buffer,
-                                 epoch=config.optim.max_steps - start, batch_size=config.caption_batch_size)
+                                 epoch=config.optim.max_steps - start, batch_size=config.caption_batch_size,
+                                 relabel=label_control(config, data))
     caption_loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=config.engine.num_workers)
 
     def compute_losses(batch):

@@ -34,7 +34,7 @@ class DemoSizes:
 
 FULL = DemoSizes()
 QUICK = DemoSizes(
-    world={"train_images": 48, "caption_images": 64, "val_images": 24, "shard_size": 32},
+    world={"train_images": 48, "caption_images": 64, "val_images": 24, "test_images": 24, "shard_size": 32},
     teacher_steps=20, student_steps=8, calibration_steps=4, calibration_images=32, figure_images=3,
     reliability_images=16,
 )

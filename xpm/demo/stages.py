@@ -19,7 +19,7 @@ STUDENT_CONFIG = "student_cpu.yaml"
 CALIBRATION_LOSSES = "gt+x+m"
 
 
-def _packaged_config(cls, name: str, overrides: dict):
+def packaged_config(cls, name: str, overrides: dict):
     from xpm.config import load_config
 
     with resources.as_file(resources.files("xpm") / "configs" / name) as path:
@@ -46,19 +46,25 @@ def train_teacher_stage(config: DemoConfig, sizes: DemoSizes, world: Path, out: 
         "engine": {"device": config.device, "seed": config.seed},
         "optim": {"max_steps": sizes.teacher_steps} if sizes.teacher_steps else {},
     }
-    return train_teacher(_packaged_config(TeacherConfig, TEACHER_CONFIG, overrides), out)
+    return train_teacher(packaged_config(TeacherConfig, TEACHER_CONFIG, overrides), out)
+
+
+# Every figure the demo reports is measured on the world's held-out images; val/ is for choosing.
+EVALUATION_PART = "test"
 
 
 def evaluate_stage(config: DemoConfig, world: Path, model_path: Path, json_path: Path, *, oracle: bool = False) -> dict:
-    """Table 2 of one checkpoint, kept beside it; reused while the checkpoint is unchanged."""
+    """Table 2 of one checkpoint on the world's test/ images, kept beside it; reused while the
+    checkpoint and the evaluated part are unchanged."""
     from trainers.evaluation.evaluate import evaluate_checkpoint
 
     if json_path.is_file():
         previous = json.loads(json_path.read_text())
-        if previous.get("meta", {}).get("model_sha256") == file_sha256(model_path):
+        meta = previous.get("meta", {})
+        if meta.get("model_sha256") == file_sha256(model_path) and meta.get("gt") == str(world / EVALUATION_PART / "instances.json"):
             return previous
-    result = evaluate_checkpoint(model_path, world / "val" / "instances.json", world / "val" / "images", world / "split.json",
-                                 device=config.device, oracle=oracle)
+    result = evaluate_checkpoint(model_path, world / EVALUATION_PART / "instances.json", world / EVALUATION_PART / "images",
+                                 world / "split.json", device=config.device, oracle=oracle)
     write_text_atomically(json_path, json.dumps(result, indent=2, allow_nan=False) + "\n")
     return result
 
@@ -92,7 +98,7 @@ def robust_alpha_scale() -> str:
     from trainers.student.config import StudentConfig
 
     placeholders = {name: "-" for name in ("data", "base_gt", "base_images", "split", "init")}
-    return _packaged_config(StudentConfig, STUDENT_CONFIG, placeholders).alpha_scale
+    return packaged_config(StudentConfig, STUDENT_CONFIG, placeholders).alpha_scale
 
 
 def student_config(config: DemoConfig, sizes: DemoSizes, world: Path, teacher: Path, version: Path, *, losses: str,
@@ -110,7 +116,7 @@ def student_config(config: DemoConfig, sizes: DemoSizes, world: Path, teacher: P
         "engine": {"device": config.device, "seed": config.seed},
         "optim": {"max_steps": sizes.student_steps} if sizes.student_steps else {},
     }
-    return _packaged_config(StudentConfig, STUDENT_CONFIG, overrides)
+    return packaged_config(StudentConfig, STUDENT_CONFIG, overrides)
 
 
 def train_student_stage(student, out: Path):
@@ -152,4 +158,4 @@ def train_oracle_stage(config: DemoConfig, sizes: DemoSizes, world: Path, teache
         "init": str(teacher), "oracle": True, "optim": optim,
         "engine": {"device": config.device, "seed": config.seed},
     }
-    return train_teacher(_packaged_config(TeacherConfig, TEACHER_CONFIG, overrides), out / "model")
+    return train_teacher(packaged_config(TeacherConfig, TEACHER_CONFIG, overrides), out / "model")

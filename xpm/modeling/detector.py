@@ -62,15 +62,27 @@ class OpenVocabMaskRCNN(nn.Module):
             raise RuntimeError("no vocabulary set: call set_vocabulary(class_embeddings) first.")
         if self.training and targets is None:
             raise ValueError("training needs targets.")
+        if not self.training:
+            return self.detect_vocabularies(images, [self.class_embeddings])[0]
         image_list, features, proposals, rpn_losses, targets, original_sizes = self.encode(images, targets)
-        if self.training:
-            losses = self.roi_heads(features, proposals, image_list.image_sizes, self.class_embeddings, targets)
-            return {**rpn_losses, **losses}
-        detections = self.roi_heads(features, proposals, image_list.image_sizes, self.class_embeddings)
-        detections = self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
-        for detection, (height, width) in zip(detections, original_sizes):
-            detection["masks"] = paste_masks(detection.pop("mask_probs"), detection["boxes"], height, width)[:, None]
-        return detections
+        losses = self.roi_heads(features, proposals, image_list.image_sizes, self.class_embeddings, targets)
+        return {**rpn_losses, **losses}
+
+    def detect_vocabularies(self, images: list[torch.Tensor], vocabularies: list[torch.Tensor]) -> list[list[dict]]:
+        """Inference under each of several vocabularies (``[C_v, D]`` embeddings) from one pass of
+        the backbone, RPN and box branch, which do not depend on the vocabulary: per vocabulary,
+        per image, the detections of :meth:`forward`. Only the scoring, NMS and masks are repeated."""
+        image_list, features, proposals, _, _, original_sizes = self.encode(images)
+        sizes = image_list.image_sizes
+        regions = self.roi_heads.regions(features, proposals, sizes)
+        results = []
+        for class_embeddings in vocabularies:
+            detections = self.roi_heads.detect(features, proposals, sizes, class_embeddings.to(regions[0]), regions=regions)
+            detections = self.transform.postprocess(detections, sizes, original_sizes)
+            for detection, (height, width) in zip(detections, original_sizes):
+                detection["masks"] = paste_masks(detection.pop("mask_probs"), detection["boxes"], height, width)[:, None]
+            results.append(detections)
+        return results
 
     def scored_proposals(self, image_list, features) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """The RPN's inference proposals per image and their objectness probabilities (detached),

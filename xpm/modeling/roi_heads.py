@@ -111,14 +111,21 @@ class OpenVocabRoIHeads(nn.Module):
         per_image = boxes.split([len(p) for p in proposals])
         return [box_ops.clip_boxes_to_image(b, shape) for b, shape in zip(per_image, image_shapes)]
 
-    def detect(self, features, proposals, image_shapes, class_embeddings) -> list[dict[str, torch.Tensor]]:
-        """Detections over the vocabulary: softmax over [background, classes], score threshold,
-        per-class NMS, the top ``detections_per_image``; ``mask_probs`` ``[K, 28, 28]`` in the box."""
+    def regions(self, features, proposals, image_shapes) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """h_Emb of every proposal ``[R, D]`` and its refined box per image: all that depends on the
+        image and not on the vocabulary, so several vocabularies can be scored on one pass."""
         region_embeddings, deltas = self.box_branch(features, proposals, image_shapes)
+        return region_embeddings, self.decode(deltas, proposals, image_shapes)
+
+    def detect(self, features, proposals, image_shapes, class_embeddings, regions=None) -> list[dict[str, torch.Tensor]]:
+        """Detections over the vocabulary: softmax over [background, classes], score threshold,
+        per-class NMS, the top ``detections_per_image``; ``mask_probs`` ``[K, 28, 28]`` in the box.
+        ``regions``: :meth:`regions` of these proposals when already computed."""
+        region_embeddings, refined = regions if regions is not None else self.regions(features, proposals, image_shapes)
         probabilities = F.softmax(embedding_scores(region_embeddings, class_embeddings), dim=-1)[:, 1:]
         num_classes = probabilities.shape[1]
         detections = []
-        for boxes, probs in zip(self.decode(deltas, proposals, image_shapes), probabilities.split([len(p) for p in proposals])):
+        for boxes, probs in zip(refined, probabilities.split([len(p) for p in proposals])):
             labels = torch.arange(1, num_classes + 1, device=probs.device).expand_as(probs).reshape(-1)
             boxes = boxes[:, None].expand(-1, num_classes, 4).reshape(-1, 4)
             probs = probs.reshape(-1)

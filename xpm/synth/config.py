@@ -11,6 +11,8 @@ class SynthConfig:
     train_images: int = 2000
     caption_images: int = 2000
     val_images: int = 300
+    # Held-out evaluation images (own random stream): every reported figure is measured here.
+    test_images: int = 1000
     image_size: int = 128
     # Share of captions that name an object which is not in the image (web noise).
     caption_noise: float = 0.1
@@ -30,7 +32,8 @@ class SynthConfig:
     def __post_init__(self) -> None:
         checks = [
             (self.image_size >= 32, f"image_size={self.image_size}: use at least 32 pixels."),
-            (self.train_images >= 0 and self.caption_images >= 0 and self.val_images >= 0, "image counts cannot be negative."),
+            (self.train_images >= 0 and self.caption_images >= 0 and self.val_images >= 0
+             and self.test_images >= 0, "image counts cannot be negative."),
             (0.0 <= self.caption_noise <= 1.0, f"caption_noise={self.caption_noise}: a probability in [0, 1]."),
             (0.0 <= self.omit_rate < 1.0, f"omit_rate={self.omit_rate}: a probability in [0, 1)."),
             (0.0 <= self.unlabeled_share < 1.0, f"unlabeled_share={self.unlabeled_share}: a share in [0, 1)."),

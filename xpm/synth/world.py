@@ -11,9 +11,14 @@ Layout of ``OUT_DIR``::
                                    and per image the classes its caption names that are shown
                                    (caption_named) and not shown (caption_absent_named). For
                                    measuring pseudo labels only: the shards carry none of it.
-    val/images/*.jpg, val/instances.json       validation GT of base and target classes
+    val/images/*.jpg, val/instances.json       validation GT of base and target classes: for
+                                               choosing settings
+    test/images/*.jpg, test/instances.json     held-out GT drawn like val/ from its own random
+                                               stream: for reporting, never for choosing
 
-The directory appears only when complete (it is built as ``OUT_DIR.partial`` and renamed).
+The directory appears only when complete (it is built as ``OUT_DIR.partial`` and renamed). A world
+written before ``test/`` existed gains it, alone and whole, when synthesized again with the same
+config; nothing else in it changes.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from xpm.synth.compose import compose_scene, encode_jpeg
 from xpm.synth.config import SynthConfig
 
 CONFIG_FILE = "synth_config.yaml"
-_PART_SEEDS = {"train": 1, "captioned": 2, "val": 3}
+_PART_SEEDS = {"train": 1, "captioned": 2, "val": 3, "test": 4}
 
 
 def default_split_path() -> Path:
@@ -55,6 +60,7 @@ class SynthSummary:
     train_images: int
     caption_images: int
     val_images: int
+    test_images: int
     shards: int
     reused: bool = False
 
@@ -82,14 +88,40 @@ def _write_images(part, config, count, out, classes_for, writer, tick):
         tick()
 
 
+def _write_evaluation_part(part: str, config: SynthConfig, split: ClassSplit, out: Path, tick) -> None:
+    """``part``/images and ``part``/instances.json: base and target ground truth, drawn alike for
+    val/ and test/ but each from its own random stream."""
+    base = [CLASSES_BY_NAME[n] for n in split.base]
+    target = [CLASSES_BY_NAME[n] for n in split.target]
+    writer = CocoInstancesWriter(list(split.base + split.target), f"xpm synthetic world: {part} GT, base + target")
+    _write_images(
+        part, config, getattr(config, f"{part}_images"), out,
+        lambda rng: _draw_classes(rng, _object_count(rng, config), base, target, config.val_target_share),
+        writer, tick,
+    )
+    writer.write(out / part / "instances.json")
+
+
+def _write_test_part(config: SynthConfig, split: ClassSplit, out_dir: Path, tick) -> None:
+    """test/ for a world written before it existed: built beside, renamed into place whole."""
+    staging = out_dir / "test.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    _write_evaluation_part("test", config, split, staging, tick)
+    (staging / "test").rename(out_dir / "test")
+    staging.rmdir()
+
+
 def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int], None] | None = None) -> SynthSummary:
     out_dir = Path(out_dir)
     split = load_split(config.split)
     shards = -(-config.caption_images // config.shard_size)
-    summary = SynthSummary(out_dir, config.train_images, config.caption_images, config.val_images, shards)
+    summary = SynthSummary(out_dir, config.train_images, config.caption_images, config.val_images, config.test_images, shards)
+    tick = (lambda: progress(1)) if progress else (lambda: None)
     if out_dir.exists():
         previous = out_dir / CONFIG_FILE
         if previous.is_file() and load_config(SynthConfig, previous) == config:
+            if not (out_dir / "test").is_dir():
+                _write_test_part(config, split, out_dir, tick)
             summary.reused = True
             return summary
         raise ConfigError(
@@ -99,10 +131,8 @@ def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    tick = (lambda: progress(1)) if progress else (lambda: None)
 
     base = [CLASSES_BY_NAME[n] for n in split.base]
-    target = [CLASSES_BY_NAME[n] for n in split.target]
     everything = [CLASSES_BY_NAME[n] for n in split.all_classes]
     unlabeled = [CLASSES_BY_NAME[n] for n in split.target + split.caption_only]
 
@@ -114,13 +144,8 @@ def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int
     )
     train.write(staging / "train" / "instances_base.json")
 
-    val = CocoInstancesWriter(list(split.base + split.target), "xpm synthetic world: validation GT, base + target")
-    _write_images(
-        "val", config, config.val_images, staging,
-        lambda rng: _draw_classes(rng, _object_count(rng, config), base, target, config.val_target_share),
-        val, tick,
-    )
-    val.write(staging / "val" / "instances.json")
+    _write_evaluation_part("val", config, split, staging, tick)
+    _write_evaluation_part("test", config, split, staging, tick)
 
     truth = CocoInstancesWriter(list(split.all_classes), "xpm synthetic world: truth of the captioned images")
     for shard in range(shards):

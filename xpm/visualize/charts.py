@@ -139,3 +139,25 @@ def histograms(samples: Mapping[str, Sequence[float]], *, bins: int = 30, title:
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
     return figure
+
+
+def interval_chart(panels: Mapping[str, Mapping[str, tuple[float, float, float, Sequence[float]]]], *, title: str = "",
+                   xlabel: str = "") -> Figure:
+    """One panel per name (e.g. base, target): per row its mean, 95% interval ``(mean, low,
+    high, single values)`` as a point with a bar, and each single value (a seed's run) as a dot."""
+    figure = Figure(figsize=(4.0 * len(panels), 0.45 * max(len(rows) for rows in panels.values()) + 1.2), layout="constrained")
+    for number, (panel, rows) in enumerate(panels.items()):
+        axes = figure.add_subplot(1, len(panels), number + 1)
+        names = list(rows)[::-1]  # first row on top
+        for y, name in enumerate(names):
+            mean, low, high, singles = rows[name]
+            axes.errorbar([mean], [y], xerr=[[mean - low], [high - mean]], fmt="o", color=SERIES_COLORS[0], capsize=4)
+            axes.scatter(singles, [y] * len(singles), s=12, color=SERIES_COLORS[1], alpha=0.7, zorder=3)
+        axes.set_yticks(range(len(names)), names if number == 0 else [""] * len(names))
+        axes.set_ylim(-0.7, len(names) - 0.3)
+        axes.set_title(panel, fontsize=10, loc="left")
+        axes.set_xlabel(xlabel)
+        axes.grid(alpha=0.3, axis="x")
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return figure

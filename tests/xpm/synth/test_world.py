@@ -20,7 +20,7 @@ from xpm.synth.config import SynthConfig
 from xpm.synth.glyphs import MASK_ALPHA, transformed_sprite
 from xpm.synth.world import load_split, synthesize
 
-TINY = SynthConfig(train_images=6, caption_images=7, val_images=4, shard_size=3, image_size=64, seed=3)
+TINY = SynthConfig(train_images=6, caption_images=7, val_images=4, test_images=5, shard_size=3, image_size=64, seed=3)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_rerun_is_reused_and_nothing_is_overwritten(world):
 
 
 def test_caption_noise_names_absent_objects(tmp_path):
-    noisy = SynthConfig(train_images=0, val_images=0, caption_images=40, shard_size=40, image_size=48, caption_noise=1.0)
+    noisy = SynthConfig(train_images=0, val_images=0, test_images=0, caption_images=40, shard_size=40, image_size=48, caption_noise=1.0)
     out = synthesize(noisy, tmp_path / "noisy").out_dir
     truth = json.loads((out / "captioned" / "instances_all.json").read_text())
     names = {c["id"]: c["name"] for c in truth["categories"]}
@@ -149,3 +149,27 @@ def test_bad_split_and_config_are_named(tmp_path):
         load_split(bad)
     with pytest.raises(ValueError, match="caption_noise"):
         SynthConfig(caption_noise=1.5)
+
+
+def test_test_part_is_held_out_and_drawn_like_val(world):
+    val = COCO(str(world / "val" / "instances.json"))
+    test = COCO(str(world / "test" / "instances.json"))
+    assert len(test.getImgIds()) == TINY.test_images
+    assert {c["name"] for c in test.loadCats(test.getCatIds())} == {c["name"] for c in val.loadCats(val.getCatIds())}
+    # its own random stream: no test image repeats a val image
+    val_bytes = {p.read_bytes() for p in (world / "val" / "images").iterdir()}
+    assert not val_bytes & {p.read_bytes() for p in (world / "test" / "images").iterdir()}
+
+
+def test_a_world_without_test_gains_it_and_nothing_else_changes(world, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(world, old)
+    shutil.rmtree(old / "test")
+    before = _digests(old)
+    assert synthesize(TINY, old).reused
+    after = _digests(old)
+    assert {k: v for k, v in after.items() if not k.startswith("test/")} == before
+    assert {k: v for k, v in after.items() if k.startswith("test/")} == {k: v for k, v in _digests(world).items() if k.startswith("test/")}
+    assert not list(old.glob("*.partial"))

@@ -1,0 +1,81 @@
+"""Run an experiment: every (configuration, seed) run, then OUT/experiment.json, experiment.md and
+experiment.png/svg. Runs already finished are reused, so running it again resumes it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from xpm.config import ConfigError, save_config, to_dict
+from xpm.experiment.config import TEACHER, ExperimentConfig, read_configurations
+from xpm.experiment.runs import MATCHES_FILE, RunSpec, do_run, plan_runs
+from xpm.io.atomic import write_text_atomically
+from xpm.progress import LOGGER
+
+CONFIG_FILE = "experiment_config.yaml"
+
+
+def check_inputs(config: ExperimentConfig) -> None:
+    """Everything a run will need, named before any training starts."""
+    world, part = Path(config.world), Path(config.world) / config.part
+    if not (world / "split.json").is_file() or not (world / "train" / "instances_base.json").is_file():
+        raise ConfigError(f"{world} is not a synthetic world (no split.json or train/); make one with `xpm synth` or `xpm demo`.")
+    if not (part / "instances.json").is_file():
+        hint = (f"a world written before test/ existed gains it with `xpm synth {world} --config {world}/synth_config.yaml`"
+                if config.part == "test" else "choose --part test or val")
+        raise ConfigError(f"{part} does not exist: {hint}.")
+    if not Path(config.teacher).is_file():
+        raise ConfigError(f"teacher checkpoint {config.teacher} does not exist; pass the model.pt of `xpm train-teacher`.")
+    if not (Path(config.data) / "manifest.json").is_file():
+        raise ConfigError(f"{config.data} is not a dataset version (no manifest.json); pass ROOT/NAME/vN of `xpm pseudo-label`.")
+
+
+def _execute(specs: list[RunSpec], workers: int) -> None:
+    log = logging.getLogger(LOGGER)
+    started = time.perf_counter()
+
+    def done(number: int, spec: RunSpec, result: dict) -> None:
+        segm = result["segm"]["generalized"]
+        seed = "" if spec.configuration.name == TEACHER else f" seed {spec.seed}"
+        log.info(f"experiment: {number}/{len(specs)} runs; {spec.configuration.name}{seed}: generalized segm AP50 "
+                 f"base {segm['base']:.1f} target {segm['target']:.1f} ({time.perf_counter() - started:.0f} s so far)")
+
+    if workers == 1:
+        for number, spec in enumerate(specs, start=1):
+            done(number, spec, do_run(spec))
+        return
+    # spawn: a fresh interpreter per worker, so each sets its own thread count before torch works.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(do_run, spec): spec for spec in specs}
+        for number, future in enumerate(as_completed(futures), start=1):
+            done(number, futures[future], future.result())
+
+
+def run_experiment(config: ExperimentConfig, out: str | Path) -> dict:
+    from trainers.evaluation.coco_ap import load_matches
+    from xpm.experiment.report import write_report
+    from xpm.experiment.summary import default_differences, summarize
+
+    out = Path(out)
+    check_inputs(config)
+    configurations = read_configurations(config.configurations_file or None, config.configurations)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(config, out / CONFIG_FILE)
+    specs = plan_runs(config, configurations, out)
+    _execute(specs, config.workers)
+
+    rows: dict[str, dict] = {}
+    for spec in specs:
+        result = json.loads((spec.folder / "eval.json").read_text())
+        rows.setdefault(spec.configuration.name, {})[spec.seed] = (result, load_matches(spec.folder / MATCHES_FILE)["segm"])
+    names = [TEACHER, *config.configurations]
+    summary = summarize(rows, world=Path(config.world), part=config.part, draws=config.bootstrap,
+                        differences=default_differences(names))
+    summary = {"config": to_dict(config), **summary}
+    write_text_atomically(out / "experiment.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    write_report(summary, out)
+    return summary
