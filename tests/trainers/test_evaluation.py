@@ -177,3 +177,42 @@ def test_matches_survive_their_file(val_gt, tmp_path):
         assert expected.keys() == got.keys()
         for category in expected:
             np.testing.assert_array_equal(expected[category], got[category])
+
+
+def test_segmenting_only_classes_in_the_ground_truth_changes_no_ap(tiny_world, tiny_teacher):
+    """Evaluation segments only detections of classes an image's ground truth holds: exact, since
+    COCO never compares any other detection's mask with anything."""
+    import torch
+
+    from pycocotools import mask as coco_mask
+
+    from schemas.split import read_split
+    from trainers.data.coco_instances import category_ids_by_name
+    from trainers.evaluation.coco_ap import match_detections
+    from trainers.evaluation.inference import predict_coco
+    from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint, text_embedder_for
+
+    checkpoint = read_checkpoint(tiny_teacher)
+    model = detector_from_checkpoint(checkpoint, torch.device("cpu"))
+    model.roi_heads.score_thresh = 0.0
+    split = read_split(tiny_world / "split.json")
+    gt = load_coco(tiny_world / "test" / "instances.json")
+    names = split.base + split.target
+    ids = category_ids_by_name(gt, names, "gt")
+    images = [(i, tiny_world / "test" / "images" / gt.imgs[i]["file_name"]) for i in sorted(gt.imgs)]
+    vocabulary = {"all": (torch.from_numpy(text_embedder_for(checkpoint, tiny_teacher).embed(names)), [ids[n] for n in names],
+                          set(gt.imgs))}
+    truth = {i: {a["category_id"] for a in gt.imgToAnns.get(i, [])} for i in gt.imgs}
+    kwargs = dict(batch_size=4, device=torch.device("cpu"), mask_threshold=0.5)
+    full = predict_coco(model, images, vocabulary, **kwargs)["all"]
+    some = predict_coco(model, images, vocabulary, truth_categories=truth, **kwargs)["all"]
+    assert [{k: v for k, v in r.items() if k != "segmentation"} for r in full] == [
+        {k: v for k, v in r.items() if k != "segmentation"} for r in some]
+    scored = [r["category_id"] in truth[r["image_id"]] for r in some]
+    assert any(scored) and not all(scored)
+    for kept, a, b in zip(scored, full, some):
+        # the masks COCO compares are the model's own; the others are empty
+        assert (a["segmentation"] == b["segmentation"]) if kept else coco_mask.area(b["segmentation"]) == 0
+    ap = {name: match_detections(gt, results, "segm", sorted(gt.imgs), [ids[n] for n in names]).ap50()
+          for name, results in (("full", full), ("some", some))}
+    assert ap["full"] == ap["some"]

@@ -41,15 +41,20 @@ def _as_numpy(output: dict) -> dict:
 
 @torch.inference_mode()
 def detect_under(model: OpenVocabMaskRCNN, images: Iterable[DecodedImage], vocabularies: Sequence[torch.Tensor], *,
-                 batch_size: int, device: torch.device, progress: Progress | None = None) -> Iterator[list[dict]]:
+                 batch_size: int, device: torch.device, progress: Progress | None = None,
+                 segment: Sequence[list[torch.Tensor]] | None = None) -> Iterator[list[dict]]:
     """Per image, in order, its detections under each vocabulary (``[C_v, D]`` embeddings) from one
     pass of the backbone: numpy ``boxes`` (xyxy), ``scores``, ``labels`` (1-based index into that
     vocabulary) and ``masks`` (``[K, H, W]`` probabilities). ``images`` is read one batch at a
-    time, so a generator that decodes them keeps one batch in memory."""
+    time, so a generator that decodes them keeps one batch in memory. ``segment``: per image, per
+    vocabulary, the classes whose detections get masks (``OpenVocabMaskRCNN.detect_vocabularies``)."""
     model.eval()
     images = iter(images)
+    done = 0
     while chunk := list(islice(images, batch_size)):
-        per_vocabulary = model.detect_vocabularies([as_tensor(image).to(device) for image in chunk], list(vocabularies))
+        per_vocabulary = model.detect_vocabularies([as_tensor(image).to(device) for image in chunk], list(vocabularies),
+                                                   None if segment is None else segment[done:done + len(chunk)])
+        done += len(chunk)
         if progress is not None:
             progress.update(len(chunk))
         for index in range(len(chunk)):
@@ -93,13 +98,23 @@ def predict_coco(
     batch_size: int,
     device: torch.device,
     mask_threshold: float,
+    truth_categories: dict[int, set[int]] | None = None,
 ) -> dict[str, list[dict]]:
     """COCO results of ``images`` (id, path) under each named vocabulary ``(embeddings, category id
-    of each entry, the image ids it is evaluated on)``, from one pass over the images."""
+    of each entry, the image ids it is evaluated on)``, from one pass over the images. With
+    ``truth_categories`` (image id -> the categories its ground truth holds, crowd regions
+    included), only those categories' detections are segmented: COCO matches a detection only to
+    ground truth of its category in its image, so no other mask can change a segm AP, and the
+    others are given empty masks."""
     names = list(vocabularies)
+    segment = None
+    if truth_categories is not None:
+        segment = [[torch.tensor([c in truth_categories.get(image_id, ()) for c in vocabularies[n][1]]) for n in names]
+                   for image_id, _ in images]
     results: dict[str, list[dict]] = {name: [] for name in names}
     detections = detect_under(model, (image_tensor(path) for _, path in images), [vocabularies[n][0] for n in names],
-                              batch_size=batch_size, device=device, progress=Progress("eval", "images", total=len(images)))
+                              batch_size=batch_size, device=device, progress=Progress("eval", "images", total=len(images)),
+                              segment=segment)
     for (image_id, _), per_vocabulary in zip(images, detections):
         for name, detection in zip(names, per_vocabulary):
             _, category_ids, evaluated_on = vocabularies[name]

@@ -54,7 +54,8 @@ def evaluate_table2(
         for setting, (vocabulary, images) in settings.items()
     }
     predictions = predict_coco(model, [(i, image_dir / gt.imgs[i]["file_name"]) for i in all_images], vocabularies,
-                               batch_size=batch_size, device=device, mask_threshold=mask_threshold)
+                               batch_size=batch_size, device=device, mask_threshold=mask_threshold,
+                               truth_categories={i: {a["category_id"] for a in gt.imgToAnns.get(i, [])} for i in all_images})
     result: dict = {"per_class": {}}
     matches = {}
     for iou_type in IOU_TYPES:

@@ -68,19 +68,41 @@ class OpenVocabMaskRCNN(nn.Module):
         losses = self.roi_heads(features, proposals, image_list.image_sizes, self.class_embeddings, targets)
         return {**rpn_losses, **losses}
 
-    def detect_vocabularies(self, images: list[torch.Tensor], vocabularies: list[torch.Tensor]) -> list[list[dict]]:
+    def detect_vocabularies(self, images: list[torch.Tensor], vocabularies: list[torch.Tensor],
+                            segment: list[list[torch.Tensor]] | None = None) -> list[list[dict]]:
         """Inference under each of several vocabularies (``[C_v, D]`` embeddings) from one pass of
-        the backbone, RPN and box branch, which do not depend on the vocabulary: per vocabulary,
-        per image, the detections of :meth:`forward`. Only the scoring, NMS and masks are repeated."""
+        the backbone, RPN, box and mask branches, which do not depend on the vocabulary: per
+        vocabulary, per image, the detections of :meth:`forward`. Only the scoring and NMS are
+        repeated; each refined proposal that any vocabulary keeps is segmented and pasted once.
+        ``segment``: per image, per vocabulary, which classes ``[C_v]`` (bool) need masks; the
+        others' detections get empty masks (evaluation: a detection of a class the image's ground
+        truth lacks is a false positive whatever its mask, and the mask head is most of the cost)."""
         image_list, features, proposals, _, _, original_sizes = self.encode(images)
         sizes = image_list.image_sizes
-        regions = self.roi_heads.regions(features, proposals, sizes)
+        embeddings, refined = self.roi_heads.regions(features, proposals, sizes)
+        selections = [self.roi_heads.select(embeddings, refined, vocabulary.to(embeddings)) for vocabulary in vocabularies]
+        wanted = [[torch.ones_like(d["labels"], dtype=torch.bool) if segment is None else segment[i][v].to(d["labels"].device)[d["labels"] - 1]
+                   for v, d in enumerate(selection[i] for selection in selections)] for i in range(len(images))]
+        used = [torch.unique(torch.cat([selection[i]["region"][wanted[i][v]] for v, selection in enumerate(selections)]))
+                for i in range(len(images))]
+        mask_probs = self.roi_heads.mask_branch(features, [boxes[u] for boxes, u in zip(refined, used)], sizes).sigmoid()
+        pasted = [
+            paste_masks(probs, resize_boxes(boxes[u], size, original), *original)
+            for probs, boxes, u, size, original in zip(mask_probs.split([len(u) for u in used]), refined, used, sizes, original_sizes)
+        ]
         results = []
-        for class_embeddings in vocabularies:
-            detections = self.roi_heads.detect(features, proposals, sizes, class_embeddings.to(regions[0]), regions=regions)
-            detections = self.transform.postprocess(detections, sizes, original_sizes)
-            for detection, (height, width) in zip(detections, original_sizes):
-                detection["masks"] = paste_masks(detection.pop("mask_probs"), detection["boxes"], height, width)[:, None]
+        for v, selection in enumerate(selections):
+            detections = []
+            for i, (detection, u, masks, size, original) in enumerate(zip(selection, used, pasted, sizes, original_sizes)):
+                detection_masks = masks.new_zeros((len(detection["region"]), *original))
+                keep = wanted[i][v]
+                detection_masks[keep] = masks[torch.searchsorted(u, detection["region"][keep])]
+                detections.append({
+                    "boxes": resize_boxes(detection["boxes"], size, original),
+                    "scores": detection["scores"],
+                    "labels": detection["labels"],
+                    "masks": detection_masks[:, None],
+                })
             results.append(detections)
         return results
 

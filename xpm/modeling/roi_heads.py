@@ -77,10 +77,9 @@ class OpenVocabRoIHeads(nn.Module):
             regression.append(self.box_coder.encode_single(gt_boxes[image_matched], boxes))
         return sampled, labels, matched, regression
 
-    def forward(self, features, proposals, image_shapes, class_embeddings: torch.Tensor, targets=None):
-        if self.training:
-            return self.losses(features, proposals, image_shapes, class_embeddings, targets)
-        return self.detect(features, proposals, image_shapes, class_embeddings)
+    def forward(self, features, proposals, image_shapes, class_embeddings: torch.Tensor, targets) -> dict[str, torch.Tensor]:
+        """L_GT (training); inference goes through :meth:`regions`, :meth:`select` and the mask branch."""
+        return self.losses(features, proposals, image_shapes, class_embeddings, targets)
 
     def losses(self, features, proposals, image_shapes, class_embeddings, targets) -> dict[str, torch.Tensor]:
         """L_GT: embedding classification (background weighted), class-agnostic box and mask."""
@@ -117,25 +116,24 @@ class OpenVocabRoIHeads(nn.Module):
         region_embeddings, deltas = self.box_branch(features, proposals, image_shapes)
         return region_embeddings, self.decode(deltas, proposals, image_shapes)
 
-    def detect(self, features, proposals, image_shapes, class_embeddings, regions=None) -> list[dict[str, torch.Tensor]]:
+    def select(self, region_embeddings: torch.Tensor, refined: list[torch.Tensor], class_embeddings: torch.Tensor
+               ) -> list[dict[str, torch.Tensor]]:
         """Detections over the vocabulary: softmax over [background, classes], score threshold,
-        per-class NMS, the top ``detections_per_image``; ``mask_probs`` ``[K, 28, 28]`` in the box.
-        ``regions``: :meth:`regions` of these proposals when already computed."""
-        region_embeddings, refined = regions if regions is not None else self.regions(features, proposals, image_shapes)
+        per-class NMS, the top ``detections_per_image``. Per image ``boxes``, ``scores``,
+        ``labels`` and ``region``, the index of the refined proposal each detection is: the
+        mask is class-agnostic, so detections of one region share it."""
         probabilities = F.softmax(embedding_scores(region_embeddings, class_embeddings), dim=-1)[:, 1:]
         num_classes = probabilities.shape[1]
         detections = []
-        for boxes, probs in zip(refined, probabilities.split([len(p) for p in proposals])):
+        for boxes, probs in zip(refined, probabilities.split([len(r) for r in refined])):
+            regions = torch.arange(len(boxes), device=probs.device)[:, None].expand_as(probs).reshape(-1)
             labels = torch.arange(1, num_classes + 1, device=probs.device).expand_as(probs).reshape(-1)
             boxes = boxes[:, None].expand(-1, num_classes, 4).reshape(-1, 4)
             probs = probs.reshape(-1)
             keep = torch.where(probs >= self.score_thresh)[0]
-            boxes, probs, labels = boxes[keep], probs[keep], labels[keep]
+            boxes, probs, labels, regions = boxes[keep], probs[keep], labels[keep], regions[keep]
             keep = box_ops.remove_small_boxes(boxes, MIN_BOX_SIZE)
-            boxes, probs, labels = boxes[keep], probs[keep], labels[keep]
+            boxes, probs, labels, regions = boxes[keep], probs[keep], labels[keep], regions[keep]
             keep = box_ops.batched_nms(boxes, probs, labels, self.nms_thresh)[: self.detections_per_image]
-            detections.append({"boxes": boxes[keep], "scores": probs[keep], "labels": labels[keep]})
-        mask_logits = self.mask_branch(features, [d["boxes"] for d in detections], image_shapes)
-        for detection, logits in zip(detections, mask_logits.split([len(d["boxes"]) for d in detections])):
-            detection["mask_probs"] = logits.sigmoid()
+            detections.append({"boxes": boxes[keep], "scores": probs[keep], "labels": labels[keep], "region": regions[keep]})
         return detections

@@ -62,6 +62,54 @@ def test_vocabulary_swap_changes_classes_not_weights(detector):
     assert seven["masks"].shape[1:] == (1, 64, 64)
 
 
+def test_several_vocabularies_from_one_pass_equal_each_on_its_own(detector):
+    """Each vocabulary's detections, masks included, as if the model ran once per vocabulary and
+    segmented and pasted every detection from its own box."""
+    from xpm.modeling.mask_paste import paste_masks
+
+    detector.eval()
+    detector.roi_heads.score_thresh = 0.0
+    images = [torch.rand(3, 64, 64), torch.rand(3, 48, 80)]
+    vocabularies = [F.normalize(torch.randn(n, DIM), dim=1) for n in (3, 5, 8)]
+    with torch.inference_mode():
+        together = detector.detect_vocabularies(images, vocabularies)
+        image_list, features, proposals, _, _, originals = detector.encode(images)
+        sizes = image_list.image_sizes
+        embeddings, refined = detector.roi_heads.regions(features, proposals, sizes)
+        for vocabulary, results in zip(vocabularies, together):
+            alone = detector.roi_heads.select(embeddings, refined, vocabulary)
+            probs = detector.roi_heads.mask_branch(features, [d["boxes"] for d in alone], sizes).sigmoid()
+            for result, expected, mask_probs, size, original in zip(results, alone, probs.split([len(d["boxes"]) for d in alone]),
+                                                                   sizes, originals):
+                # several classes of one region: the case the shared masks are for
+                assert len(expected["region"].unique()) < len(expected["region"])
+                boxes = resize_boxes(expected["boxes"], size, original)
+                torch.testing.assert_close(result["boxes"], boxes)
+                torch.testing.assert_close(result["scores"], expected["scores"])
+                assert torch.equal(result["labels"], expected["labels"])
+                torch.testing.assert_close(result["masks"][:, 0], paste_masks(mask_probs, boxes, *original), atol=1e-5, rtol=0)
+
+
+def test_only_the_classes_asked_for_are_segmented(detector):
+    detector.eval()
+    detector.roi_heads.score_thresh = 0.0
+    images = [torch.rand(3, 64, 64), torch.rand(3, 64, 64)]
+    vocabularies = [F.normalize(torch.randn(n, DIM), dim=1) for n in (3, 5)]
+    segment = [[torch.tensor([True, False, False]), torch.tensor([False, False, True, True, False])],
+               [torch.tensor([False, False, False]), torch.tensor([True, True, True, True, True])]]
+    with torch.inference_mode():
+        full = detector.detect_vocabularies(images, vocabularies)
+        some = detector.detect_vocabularies(images, vocabularies, segment)
+    for v in range(2):
+        for i in range(2):
+            wanted = segment[i][v][full[v][i]["labels"] - 1]
+            assert wanted.any() or (i, v) == (1, 0)
+            torch.testing.assert_close(some[v][i]["masks"][wanted], full[v][i]["masks"][wanted])
+            assert not some[v][i]["masks"][~wanted].any()
+            assert (~wanted).sum() == 0 or full[v][i]["masks"][~wanted].any()
+            torch.testing.assert_close(some[v][i]["boxes"], full[v][i]["boxes"])
+
+
 def test_vocabulary_of_another_dimension_is_rejected(detector):
     with pytest.raises(ValueError, match="text model"):
         detector.set_vocabulary(torch.randn(3, DIM + 1))
