@@ -1,8 +1,8 @@
 """Which object sense of a caption noun the caption means: a simplified Lesk.
 
 Each object sense of a word carries a signature, the stems of the words WordNet uses around it
-(gloss and examples, its synonyms, two levels of hypernyms with the first level's glosses, its hyponyms, parts, wholes and topic
-domain); the caption's other words are stemmed the same way, and the sense whose signature shares
+(gloss, synonyms, two levels of hypernyms with the first level's glosses, hyponyms, parts, wholes
+and topic domain); the caption's other words are stemmed the same way, and the sense whose signature shares
 the most stems with them wins, with the sense's count in WordNet's sense-tagged corpus
 (``index.sense``) as the prior. "a plate of food" shares "food" with the dish's gloss and nothing
 with home plate's; "potted plants" share "pot" with pot_plant, a hyponym of the organism.
@@ -57,7 +57,9 @@ def stems(text: str) -> set[str]:
 
 def signature(synset) -> list[str]:
     """The sorted stems that stand for ``synset`` (an nltk Synset) in a caption."""
-    text = [synset.definition(), *synset.examples(), *synset.lemma_names()]
+    # Not the example sentences: their other words are chance ("he likes to play golf with the
+    # boys" made "a boy plays the drums" a grown man).
+    text = [synset.definition(), *synset.lemma_names()]
     for hypernym in synset.hypernyms() + synset.instance_hypernyms():
         text += [hypernym.definition(), *hypernym.lemma_names()]
         for grand in hypernym.hypernyms():
