@@ -41,3 +41,9 @@ def test_bench_nouns_scores_words_senses_and_verbs_kept(tmp_path):
     assert (figures["precision"], figures["recall"], figures["sense_accuracy"]) == (0.75, 0.75, 0.5)
     assert figures["verbs_kept"] == ["cut <- the groom cut the cake"]
     assert figures["senses_wrong"] == ["plate: home_plate.n.01 (gold plate.n.04) <- a plate of food"]
+
+    # a compound's narrower sense counts where one of its generalisations is gold
+    answers["a plate of food"] = [CaptionNoun("dinner plate", "dinner_plate.n.01"), CaptionNoun("food", "food.n.01")]
+    kinds = {"dinner_plate.n.01": {"dinner_plate.n.01", "plate.n.04"}}
+    figures = score(lambda caption: NounResult(nouns=answers[caption]), rows, frozenset(), lambda s: kinds.get(s, {s}))["h"]
+    assert figures["sense_accuracy"] == 1.0
