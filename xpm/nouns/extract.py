@@ -17,7 +17,7 @@ pronoun ("the bride and groom cut the cake"); after a noun it agrees with where 
 reading is ungrammatical ("a plane lands": "a" cannot begin a plural compound) or the word is
 mostly a verb; after a subject pronoun or a modal; after "to", or after "and" in a clause that
 already has a verb, before a determiner; and first in the caption before one. A multi-word noun
-that is no object ("traffic jam", "coffee shop") is matched too, so that its words are not
+that is no object ("traffic jam", "press conference") is matched too, so that its words are not
 read alone. The sense of a word with several object senses is chosen from the caption's other
 words (:mod:`xpm.nouns.senses`).
 """
