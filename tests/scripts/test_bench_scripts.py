@@ -19,3 +19,31 @@ def test_bench_all_says_what_to_run_first(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPTS / "bench_all.py"), "--demo", str(tmp_path / "none")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "run `xpm demo" in result.stderr
+
+
+def test_bench_nouns_scores_words_senses_and_verbs_kept(tmp_path):
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from bench_nouns import read_gold, score
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    from xpm.nouns import CaptionNoun, NounResult
+
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("# header\nsplit\tcaption\tnouns\tsenses\n"
+                    "h\ta plate of food\tplate; food\tplate=plate.n.04\n"
+                    "h\tthe groom cut the cake\tgroom; cake\tcake=cake.n.03|cake.n.01\n")
+    answers = {"a plate of food": [CaptionNoun("plate", "home_plate.n.01"), CaptionNoun("food", "food.n.01")],
+               "the groom cut the cake": [CaptionNoun("cut", "cut.n.03"), CaptionNoun("cake", "cake.n.01")]}
+    rows = read_gold(gold)
+    assert rows[1][3] == {"cake": {"cake.n.03", "cake.n.01"}}
+    figures = score(lambda caption: NounResult(nouns=answers[caption]), rows, frozenset({"cut", "cuts"}))["h"]
+    assert (figures["precision"], figures["recall"], figures["sense_accuracy"]) == (0.75, 0.75, 0.5)
+    assert figures["verbs_kept"] == ["cut <- the groom cut the cake"]
+    assert figures["senses_wrong"] == ["plate: home_plate.n.01 (gold plate.n.04) <- a plate of food"]
+
+    # a compound's narrower sense counts where one of its generalisations is gold
+    answers["a plate of food"] = [CaptionNoun("dinner plate", "dinner_plate.n.01"), CaptionNoun("food", "food.n.01")]
+    kinds = {"dinner_plate.n.01": {"dinner_plate.n.01", "plate.n.04"}}
+    figures = score(lambda caption: NounResult(nouns=answers[caption]), rows, frozenset(), lambda s: kinds.get(s, {s}))["h"]
+    assert figures["sense_accuracy"] == 1.0

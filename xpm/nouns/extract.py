@@ -10,6 +10,16 @@ as the verb, since captions say what their subjects do far more often than they 
 so is an -ing form of a verb there ("a man working on a laptop", "a train crossing a bridge"),
 unless it names a thing ("an office building"). A plural-only noun followed by "of" is read in
 the singular: "two glasses of wine" are drinking glasses, not spectacles.
+
+Part of speech comes from the sentence, not the word: a word WordNet has as a verb is read as
+one where the caption uses it so: right after a noun and before a determiner, possessive or
+pronoun ("the bride and groom cut the cake"); after a noun it agrees with where a compound
+reading is ungrammatical ("a plane lands": "a" cannot begin a plural compound) or the word is
+mostly a verb; after a subject pronoun or a modal; after "to", or after "and" in a clause that
+already has a verb, before a determiner; and first in the caption before one. A multi-word noun
+that is no object ("traffic jam", "press conference") is matched too, so that its words are not
+read alone. The sense of a word with several object senses is chosen from the caption's other
+words (:mod:`xpm.nouns.senses`).
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from dataclasses import dataclass, field
 
 from xpm.nouns.config import NounConfig
 from xpm.nouns.lexicon import ObjectNounLexicon, load_lexicon
+from xpm.nouns.senses import choose_sense, prepare_senses, stem
 
 # Punctuation is kept as a token of its own: it ends a noun compound ("dogs, cats" is a list).
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[^\sa-z0-9]")
@@ -38,6 +49,18 @@ _MIN_WORDS_FOR_LANGUAGE_CHECK = 6
 _SINGULAR_ENDINGS = ("ss", "us", "is")
 # Stripping a plural never leaves a real object noun this short ("gas" is not the plural of Ga).
 _MIN_LEMMA_CHARS = 3
+# Words that begin an object noun phrase (or are one): after a noun, a verb form before them is
+# the verb whose object they begin.
+_OBJECT_STARTS = frozenset(
+    """a an the this that these those his her their its my our your some every each another no any all both
+    several many him them me us one two three four five six seven eight nine ten""".split()
+)
+# A noun phrase that begins with one of these is singular, so a word after its noun that ends in
+# -s is a verb, not the head of a plural compound ("a plane lands", "a man fishes").
+_SINGULAR_DETERMINERS = frozenset("a an one each every another this that".split())
+_SUBJECT_PRONOUNS = frozenset("he she they we i you who which".split())
+_MODALS = frozenset("will can could would should may might must does did do to".split())
+_CONJUNCTIONS = frozenset(("and", "or", "then"))
 # The per-word cache is a plain dict; web captions' vocabulary is Zipfian, so a bound this size
 # keeps the hit rate high while capping memory near 100 MB.
 _MAX_CACHED_WORDS = 500_000
@@ -68,10 +91,19 @@ class NounExtractor:
     def __init__(self, lexicon: ObjectNounLexicon):
         self._lexicon = lexicon
         self._config = config = lexicon.config
-        self._first_words = {lemma.split("_", 1)[0] for lemma in lexicon.entries if "_" in lemma}
+        self._heads = {
+            "_".join(parts[:end])
+            for parts in (lemma.split("_") for lemma in (*lexicon.entries, *lexicon.compounds) if "_" in lemma)
+            for end in range(1, len(parts))
+        }
         self._function_words = frozenset(config.function_words)
         self._keep_plural = frozenset(config.plural_nouns)
         self._forms: dict[str, tuple[str, ...]] = {}
+        self._stems: dict[str, str] = {}
+        # Stoplisted words that captions use as adjectives ("red nails", "stock photo"), unlike
+        # the role and group nouns ("the crowd watches").
+        self._adjective_like = lexicon.stoplist - {word.replace(" ", "_") for word in config.not_object_words}
+        self._senses = {lemma: prepare_senses(senses, config.sense_prior_weight) for lemma, senses in lexicon.senses.items()}
 
     def _word_forms(self, word: str) -> tuple[str, ...]:
         """The lemma candidates of ``word`` in order of preference (WordNet's morphy rules).
@@ -101,25 +133,73 @@ class NounExtractor:
         """The longest noun starting at ``words[start]``: (lemma, words used)."""
         if len(words[start]) < 2 or words[start] in self._function_words:
             return None
-        entries = self._lexicon.entries
-        longest = min(self._config.max_words, len(words) - start) if words[start] in self._first_words else 1
-        for length in range(longest, 0, -1):
-            head = "_".join(words[start : start + length - 1])
+        entries, compounds = self._lexicon.entries, self._lexicon.compounds
+        heads = [""]  # the leading words of a multi-word lemma that the caption has here
+        limit = min(self._config.max_words, len(words) - start)
+        while len(heads) < limit:
+            head = words[start] if len(heads) == 1 else f"{heads[-1]}_{words[start + len(heads) - 1]}"
+            if head not in self._heads:
+                break
+            heads.append(head)
+        for length in range(len(heads), 0, -1):
+            head = heads[length - 1]
             for form in self._word_forms(words[start + length - 1]):
                 lemma = f"{head}_{form}" if head else form
-                if lemma in entries:
+                if lemma in entries or (head and lemma in compounds):
                     return lemma, length
         return None
 
-    def _reads_as_verb(self, word: str, *, after_plural: bool) -> bool:
-        """Right after a noun, a verb form agreeing with it is a verb: "a dog chases", "dogs run",
-        and so is a participle: "a man working"."""
-        if word in self._lexicon.participles:
-            return True
-        verbs = self._lexicon.verbs
+    def _agrees_as_verb(self, word: str, *, after_plural: bool, singular_phrase: bool) -> bool:
+        """Right after a noun, a verb form agreeing with it is a verb where a compound reading is
+        unlikely: the word is mostly a verb ("a dog chases", "dogs run"), or the noun phrase is
+        singular and the word ends in -s ("a plane lands", "a man fishes")."""
+        verbs, verb_forms = self._lexicon.verbs, self._lexicon.verb_forms
         if after_plural:
             return word in verbs
-        return word.endswith("s") and (word[:-1] in verbs or (word.endswith("es") and word[:-2] in verbs))
+        if not word.endswith("s"):
+            return False
+        if word.endswith("ies"):
+            base = word[:-3] + "y"
+        else:
+            base = word[:-2] if word.endswith("es") and word[:-2] in verb_forms else word[:-1]
+        return base in verbs or (singular_phrase and base in verb_forms)
+
+    def _used_as_verb(self, words: list[str], position: int, noun_before: tuple[bool, bool, bool] | None,
+                      clause_has_verb: bool) -> bool:
+        """Whether the caption uses ``words[position]`` as a verb; ``noun_before`` is ``(plural,
+        singular phrase, adjective-like)`` of a noun that ends right before it. An adjective-like
+        noun before ("red nails") makes a verb only with an object after it."""
+        word = words[position]
+        participle = word in self._lexicon.participles
+        if not participle and word not in self._lexicon.verb_forms:
+            return False
+        following = words[position + 1] if position + 1 < len(words) else None
+        object_follows = following in _OBJECT_STARTS
+        if noun_before is not None:
+            plural, singular_phrase, adjective_like = noun_before
+            return object_follows or participle or (
+                not adjective_like and self._agrees_as_verb(word, after_plural=plural, singular_phrase=singular_phrase)
+            )
+        before = words[position - 1] if position else None
+        if before in _SUBJECT_PRONOUNS or (before in _MODALS and (before != "to" or object_follows)):
+            return True
+        return object_follows and (before is None or (before in _CONJUNCTIONS and clause_has_verb))
+
+    def _object_runs_past(self, words: list[str], start: int, end: int) -> bool:
+        """Whether an object noun starting in ``words[start:end]`` ends after ``end``."""
+        for position in range(start, end):
+            match = self._match(words, position)
+            if match is not None and match[0] in self._lexicon.entries and position + match[1] > end:
+                return True
+        return False
+
+    def _stem(self, word: str) -> str:
+        stemmed = self._stems.get(word)
+        if stemmed is None:
+            if len(self._stems) >= _MAX_CACHED_WORDS:
+                self._stems.clear()
+            stemmed = self._stems[word] = stem(word)
+        return stemmed
 
     def _rejection(self, caption) -> str | None:
         if isinstance(caption, bytes):
@@ -157,32 +237,57 @@ class NounExtractor:
         if len(words) >= _MIN_WORDS_FOR_LANGUAGE_CHECK and _ENGLISH_EVIDENCE.isdisjoint(words):
             return NounResult(reason="caption is not English (no common English word)")
         found: list[str] = []
-        previous: tuple[int, bool] | None = None  # (end, plural) of the noun just before
+        # (end, plural, singular phrase, adjective-like) of the noun just before
+        previous: tuple[int, bool, bool, bool] | None = None
+        phrase_start = 0
+        coordinated_at = -1  # where a noun after "X and" starts: "bride and groom" are a plural subject
+        clause_has_verb = False
         position = 0
         while position < len(words):
+            word = words[position]
             match = self._match(words, position)
+            adjacent = previous is not None and previous[0] == position
+            if match is not None and match[1] == 1:
+                if self._used_as_verb(words, position, previous[1:] if adjacent else None, clause_has_verb):
+                    match, clause_has_verb = None, True
             if match is None:
+                if not word[0].isalnum():
+                    clause_has_verb = False
+                elif word in self._lexicon.verb_forms and word not in self._function_words:
+                    clause_has_verb = True
+                if adjacent and word in _CONJUNCTIONS:
+                    coordinated_at = position + 1
+                previous = None
                 position += 1
                 continue
             lemma, length = match
             end = position + length
+            if lemma not in self._lexicon.entries and self._object_runs_past(words, position + 1, end):
+                # "red fire truck": the idiom "red fire" must not hide the fire truck
+                previous = None
+                position += 1
+                continue
             if end < len(words) and words[end] == "of" and words[end - 1] in self._keep_plural:
                 lemma = next((form for form in self._word_forms(words[end - 1])[1:] if form in self._lexicon.entries), lemma)
-            plural = not lemma.endswith(words[end - 1])
-            if previous is not None and previous[0] == position:
-                if self._reads_as_verb(words[end - 1], after_plural=previous[1]):
-                    previous, position = None, end
-                    continue
-                if not previous[1]:
-                    found.pop()
+            if not adjacent:
+                phrase_start = position
+            elif not previous[1]:
+                found.pop()
+            plural = position == coordinated_at or not lemma.endswith(words[end - 1])
+            singular_phrase = phrase_start > 0 and words[phrase_start - 1] in _SINGULAR_DETERMINERS
             found.append(lemma)
-            previous, position = (end, plural), end
-        entries, stoplist = self._lexicon.entries, self._lexicon.stoplist
-        nouns = [
-            CaptionNoun(lemma.replace("_", " "), entries[lemma])
-            for lemma in dict.fromkeys(found)
-            if lemma not in stoplist
-        ]
+            previous, position = (end, plural, singular_phrase, lemma in self._adjective_like), end
+        entries, stoplist, senses = self._lexicon.entries, self._lexicon.stoplist, self._senses
+        lemmas = [lemma for lemma in dict.fromkeys(found) if lemma in entries and lemma not in stoplist]
+        context = None
+        nouns = []
+        for lemma in lemmas:
+            synset = entries[lemma]
+            if lemma in senses:
+                if context is None:
+                    context = frozenset(self._stem(word) for word in words if word not in self._function_words)
+                synset = choose_sense(senses[lemma], context)
+            nouns.append(CaptionNoun(lemma.replace("_", " "), synset))
         if not nouns:
             return NounResult(reason="no object nouns")
         return NounResult(nouns=nouns)

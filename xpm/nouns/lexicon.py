@@ -1,7 +1,9 @@
 """The object-noun lexicon: every WordNet noun lemma that counts as an object, built once.
 
 Walking WordNet per caption would cap extraction near a thousand captions per second; the
-lexicon turns it into dictionary lookups. It is cached as JSON, keyed by the WordNet files'
+lexicon turns it into dictionary lookups, and a word with several object senses carries each
+sense's sense-tagged count and a bag of word stems (its gloss, names, hypernyms, hyponyms, parts
+and domain) for choosing among them by the caption's other words. It is cached as JSON, keyed by the WordNet files'
 content and the :class:`NounConfig`, so a Beam worker loads it in milliseconds.
 """
 
@@ -16,19 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xpm.nouns.config import NounConfig
+from xpm.nouns.senses import signature
 from xpm.config import from_dict, to_dict
 from xpm.resources import cache_root, load_wordnet, wordnet_root
 
-LEXICON_FORMAT = 4
-_FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc", "index.verb", "verb.exc")
+LEXICON_FORMAT = 6
+_FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc", "index.verb", "verb.exc", "index.sense")
 
 
 @dataclass(frozen=True)
 class ObjectNounLexicon:
     """Lookup tables for caption-noun extraction.
 
-    ``entries`` maps a WordNet lemma (multi-word ones joined by ``_``) to its first object
-    sense; ``exceptions`` maps irregular plurals to lemmas (noun.exc); ``suffixes`` are
+    ``entries`` maps a WordNet lemma (multi-word ones joined by ``_``) to its most frequent
+    object sense (for ``not_object_words`` and class names without an object sense, to their
+    first noun sense: they are read as nouns, and the former dropped); ``senses`` maps each lemma with several object senses to ``[synset, tagged
+    count, signature stems]`` per sense; ``compounds`` are multi-word nouns that are no object
+    ("traffic jam", "press conference"): matched so that their words are not read alone;
+    ``verb_forms`` are the inflected forms of WordNet's single-word verbs; ``exceptions`` maps irregular plurals to lemmas (noun.exc); ``suffixes`` are
     WordNet's regular noun detachment rules (morphy); ``verbs`` are the nouns more often used
     as verbs, to tell "a dog chases" from a noun compound; ``participles`` are the -ing forms
     of WordNet's verbs that are no object noun of their own, to tell "a man working" from one.
@@ -36,6 +43,9 @@ class ObjectNounLexicon:
 
     config: NounConfig
     entries: dict[str, str]
+    senses: dict[str, list[list]]
+    compounds: frozenset[str]
+    verb_forms: frozenset[str]
     verbs: frozenset[str]
     participles: frozenset[str]
     exceptions: dict[str, list[str]]
@@ -99,24 +109,78 @@ def _participles(wn, keep_as_nouns: frozenset[str]) -> frozenset[str]:
         if "v" not in by_pos or "_" in lemma or len(lemma) < 2:
             continue
         forms.add(lemma[:-1] + "ing" if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")) else lemma + "ing")
-        if len(lemma) >= 3 and lemma[-1] in "bdgmnprt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        if _doubles_final_consonant(lemma):
             forms.add(lemma + lemma[-1] + "ing")
     return frozenset(forms - keep_as_nouns)
+
+
+def _doubles_final_consonant(verb: str) -> bool:
+    return len(verb) >= 3 and verb[-1] in "bdgmnprt" and verb[-2] in "aeiou" and verb[-3] not in "aeiou"
+
+
+def _verb_forms(wn) -> frozenset[str]:
+    """Base, third-person, past and participle forms of WordNet's single-word verbs, regular by
+    English spelling rules and irregular by verb.exc (cut, ran, flies)."""
+    forms = set()
+    for lemma, by_pos in wn._lemma_pos_offset_map.items():
+        if "v" not in by_pos or "_" in lemma or len(lemma) < 2:
+            continue
+        forms.add(lemma)
+        if lemma.endswith("y") and lemma[-2:-1] not in tuple("aeiou"):
+            forms.update((lemma[:-1] + "ies", lemma[:-1] + "ied"))
+        else:
+            forms.add(lemma + "es" if lemma.endswith(("s", "x", "z", "ch", "sh", "o")) else lemma + "s")
+            forms.add(lemma + "d" if lemma.endswith("e") else lemma + "ed")
+        if _doubles_final_consonant(lemma):
+            forms.add(lemma + lemma[-1] + "ed")
+    forms.update(form for form in wn._exception_map["v"] if "_" not in form)
+    return frozenset(forms)
+
+
+def _tagged_counts(wn) -> dict[tuple[str, int], int]:
+    """``(lemma, synset offset) -> count`` of noun senses in WordNet's sense-tagged corpus, from
+    ``index.sense`` (``lemma%1:... offset sense_number tag_count``; ss_type 1 is a noun)."""
+    counts = {}
+    with wordnet_root().join("index.sense").open() as stream:
+        for line in stream.read().decode("utf-8").splitlines():
+            key, offset, _, count = line.split()
+            lemma, rest = key.split("%", 1)
+            if rest.startswith("1:"):
+                counts[lemma, int(offset)] = int(count)
+    return counts
 
 
 def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
     wn = load_wordnet()
     objects = _descendants(wn, config.roots)
     not_objects = _descendants(wn, config.not_object_first_senses)
-    entries = {}
+    counts = _tagged_counts(wn)
+    classes = {name.replace(" ", "_") for name in config.classes}
+    stoplist = {word.replace(" ", "_") for word in config.stoplist + config.not_object_words} - classes
+    read_as_nouns = {word.replace(" ", "_") for word in config.not_object_words} | classes
+    function_words = frozenset(config.function_words)
+    entries, senses, compounds = {}, {}, set()
     for lemma, by_pos in wn._lemma_pos_offset_map.items():
-        senses = by_pos.get("n", [])
-        if not senses or (senses[0] in not_objects and lemma not in config.objects_despite_first_sense):
+        offsets = by_pos.get("n", [])
+        if not offsets:
             continue
-        for offset in senses[: config.senses]:
-            if offset in objects:
-                entries[lemma] = objects[offset]
-                break
+        is_object = any(offset in objects for offset in offsets[: config.senses]) and (
+            offsets[0] not in not_objects or lemma in config.objects_despite_first_sense
+        )
+        if not is_object:
+            if lemma in read_as_nouns:
+                entries[lemma] = wn.synset_from_pos_and_offset("n", offsets[0]).name()
+            elif "_" in lemma and function_words.isdisjoint(lemma.split("_")):
+                # idioms with a grammatical word ("cup of tea": a liking) would hide real nouns
+                compounds.add(lemma)
+            continue
+        # A capitalised instance (Crane the poet, the constellation Grus) is not what a caption's
+        # lower-case word means while the word has a common sense.
+        synsets = [wn.synset_from_pos_and_offset("n", offset) for offset in offsets if offset in objects]
+        common = [synset for synset in synsets if not synset.instance_hypernyms()] or synsets
+        entries[lemma] = common[0].name()
+        if len(common) > 1:
+            senses[lemma] = [[s.name(), counts.get((lemma, s.offset()), 0), signature(s)] for s in common]
     aliases = dict(config.aliases)
     for source, target in aliases.items():
         if target not in entries:
@@ -130,12 +194,15 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
     return ObjectNounLexicon(
         config=config,
         entries=entries,
+        senses=senses,
+        compounds=frozenset(compounds),
+        verb_forms=_verb_forms(wn),
         verbs=_mostly_verbs(entries),
         participles=_participles(wn, frozenset(config.ing_object_nouns)),
         exceptions=exceptions,
         suffixes=[tuple(rule) for rule in wn.MORPHOLOGICAL_SUBSTITUTIONS["n"]],
         aliases=aliases,
-        stoplist=frozenset(word.replace(" ", "_") for word in config.stoplist),
+        stoplist=frozenset(stoplist),
         wordnet_version=wn.get_version(),
         wordnet_fingerprint=fingerprint,
     )
@@ -165,6 +232,9 @@ def load_lexicon(config: NounConfig = NounConfig(), cache_dir: Path | None = Non
         return ObjectNounLexicon(
             config=from_dict(NounConfig, stored["config"]),
             entries=stored["entries"],
+            senses=stored["senses"],
+            compounds=frozenset(stored["compounds"]),
+            verb_forms=frozenset(stored["verb_forms"]),
             verbs=frozenset(stored["verbs"]),
             participles=frozenset(stored["participles"]),
             exceptions=stored["exceptions"],
@@ -179,6 +249,8 @@ def load_lexicon(config: NounConfig = NounConfig(), cache_dir: Path | None = Non
     stored["config"] = to_dict(config)
     stored["stoplist"] = sorted(lexicon.stoplist)
     stored["verbs"] = sorted(lexicon.verbs)
+    stored["compounds"] = sorted(lexicon.compounds)
+    stored["verb_forms"] = sorted(lexicon.verb_forms)
     stored["participles"] = sorted(lexicon.participles)
     _write_atomically(path, json.dumps(stored, sort_keys=True))
     return lexicon

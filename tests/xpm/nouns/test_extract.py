@@ -112,6 +112,8 @@ def test_synthetic_caption_filler_names_no_object(lemmas):
 def test_config_rejects_bad_values():
     with pytest.raises(ValueError, match="senses"):
         NounConfig(senses=0)
+    with pytest.raises(ValueError, match="sense_prior_weight"):
+        NounConfig(sense_prior_weight=-1.0)
 
 
 @pytest.mark.parametrize("caption, expected", [
@@ -143,3 +145,74 @@ def test_down_is_a_preposition_and_glasses_of_are_glasses(lemmas):
 
 def test_the_toilet_is_the_fixture_and_a_ladder_is_an_object(lemmas):
     assert lemmas("a toilet next to a ladder") == ["toilet", "ladder"]
+
+
+def senses_of(extract, caption):
+    return [(n.lemma, n.synset) for n in extract(caption).nouns]
+
+
+def test_a_verb_after_a_noun_and_before_an_object_is_no_noun_and_the_nouns_around_it_stay(extract):
+    # "cut" was cut.n.03 (a trench) and took "groom" for its modifier
+    assert senses_of(extract, "the bride and groom cut the cake at their wedding") == [
+        ("bride", "bride.n.03"), ("groom", "groom.n.01"), ("cake", "cake.n.03")]
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("a cat watches the birds from the window", ["cat", "bird", "window"]),
+    ("a plane lands at the airport", ["plane"]),
+    ("a man fishes with a rod", ["man", "rod"]),
+    ("the crowd watches the boats", ["boat"]),
+    ("she cuts the cake", ["cake"]),
+    ("ready to cut the cake", ["cake"]),
+    ("a man sits at the bar and drinks a beer", ["man", "beer"]),
+    ("cut the cake", ["cake"]),
+])
+def test_words_used_as_verbs_are_not_nouns(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("a red bus driving down a street", ["bus"]),
+    ("a manicure with red nails", ["nail"]),
+    ("a woman in a red dress dances at the party", ["woman", "dress"]),
+    ("a glass of water and a cup of tea", ["glass", "cup", "tea"]),
+])
+def test_nouns_that_can_be_verbs_stay_nouns_where_the_caption_uses_them_so(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+def test_roles_groups_and_depictions_are_not_objects(lemmas):
+    assert lemmas("person, a member of the band, performs on stage") == ["person", "stage"]
+    assert lemmas("a set of icons for web design") == []
+    assert lemmas("the team poses with the ball") == ["ball"]
+    assert lemmas("seamless pattern with flowers and birds") == ["flower", "bird"]
+
+
+def test_a_class_list_keeps_a_role_or_depiction_it_names(tmp_path):
+    extract = NounExtractor(load_lexicon(NounConfig(classes=("logo", "team")), cache_dir=tmp_path))
+    assert [n.lemma for n in extract("a logo on a shirt").nouns] == ["logo", "shirt"]
+    assert [n.lemma for n in extract("the team on the bus").nouns] == ["team", "bus"]
+
+
+@pytest.mark.parametrize("caption, word, synset", [
+    ("a plate of food", "plate", "plate.n.04"),  # first sense: home plate
+    ("a potted plant on the windowsill", "plant", "plant.n.02"),  # first sense: a factory
+    ("a dog with a ball in its mouth", "mouth", "mouth.n.01"),  # first object sense was a cave's
+    ("a man raises his hand", "hand", "hand.n.01"),  # a body part, not a hired hand
+    ("a bat hanging upside down in a cave", "bat", "bat.n.01"),
+    ("a baseball player swings his bat", "bat", "bat.n.05"),
+    ("a crane lifts a container at the port", "crane", "crane.n.04"),
+])
+def test_the_sense_is_the_one_the_caption_supports(extract, caption, word, synset):
+    assert dict(senses_of(extract, caption))[word] == synset
+
+
+def test_without_context_the_most_frequent_sense_wins(extract):
+    assert senses_of(extract, "a plant") == [("plant", "plant.n.01")]
+    assert senses_of(extract, "a man") == [("man", "man.n.01")]
+
+
+def test_a_multi_word_noun_that_is_no_object_hides_its_words_but_not_an_object_after_it(lemmas):
+    assert lemmas("a traffic jam on the highway") == []
+    assert lemmas("a red fire truck parked outside") == ["fire truck"]
+    assert lemmas("a woman drinks a cup of tea") == ["woman", "cup", "tea"]
