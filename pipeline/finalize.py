@@ -54,14 +54,22 @@ def finalize_version(staging: str, shards: list[str], lineage: dict, embed, voca
     parts = [json.loads(read_bytes(part_path(staging, shard))) for shard in shards]
     index = [row for part in parts for row in part["index"]]
     rejects = [row for part in parts for row in part["rejects"]]
-    counts = Counter((noun, synset) for row in index for noun, synset in zip(row["nouns"], row.pop("synsets")))
+    senses = Counter((noun, synset) for row in index for noun, synset in zip(row["nouns"], row.pop("synsets")))
     unlabeled = Counter(reason for row in index for reason in row.pop("unlabeled_reasons"))
-    words = sorted(counts, key=lambda pair: vocab_ids[pair[0]])
-    vectors = embed([word for word, _ in words]) if words else np.zeros((0, 1), np.float32)
+    # One row of V_C per word (its vocab_id, its embedding): a word the captions use in two senses
+    # must not appear twice, or the student's softmax over V_C would split each of its labels
+    # between two identical rows. The row shows the word's most frequent sense in the version;
+    # each label keeps its own sense.
+    counts, synset_of = Counter(), {}
+    for (word, synset), count in sorted(senses.items(), key=lambda item: (-item[1], item[0])):
+        counts[word] += count
+        synset_of.setdefault(word, synset)
+    words = sorted(counts, key=lambda word: vocab_ids[word])
+    vectors = embed(words) if words else np.zeros((0, 1), np.float32)
     vocab = [
-        {"vocab_id": vocab_ids[word], "word": word, "synset": synset, "count": counts[(word, synset)],
+        {"vocab_id": vocab_ids[word], "word": word, "synset": synset_of[word], "count": counts[word],
          "embedding": vector.astype(np.float32).tolist()}
-        for (word, synset), vector in zip(words, vectors)
+        for word, vector in zip(words, vectors)
     ]
     write_bytes(FileSystems.join(staging, INDEX_FILE), _parquet(index, INDEX_SCHEMA))
     write_bytes(FileSystems.join(staging, REJECTS_FILE), _parquet(rejects, REJECTS_SCHEMA))
