@@ -161,6 +161,8 @@ def run_demo(config) -> Path:
         f"World `{world_dir}`: seed {config.seed}, caption noise {config.caption_noise}, "
         f"{'quick (toy) size' if config.quick else 'full size'}; device {device_name}.",
         f"Split: {len(split.base)} base, {len(split.target)} target, {len(split.caption_only)} caption-only classes.",
+        f"Every AP50 below is measured on the world's held-out `{stages.EVALUATION_PART}/` images "
+        f"({results['teacher']['images']['all']}), one training run per row: intervals over seeds come from `xpm experiment`.",
     ]
     report = write_report(out, header=header, results=results, claims=claims, quality=quality, reliability=reliability, eta=eta,
                           version=version, timings=stage.timings, figures=figures)
