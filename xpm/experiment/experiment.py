@@ -12,7 +12,7 @@ from pathlib import Path
 
 from xpm.config import ConfigError, save_config, to_dict
 from xpm.experiment.config import TEACHER, ExperimentConfig, read_configurations
-from xpm.experiment.runs import MATCHES_FILE, RunSpec, do_run, plan_runs
+from xpm.experiment.runs import MATCHES_FILE, RunSpec, do_run, plan_runs, student_config
 from xpm.io.atomic import write_text_atomically
 from xpm.progress import LOGGER
 
@@ -35,24 +35,40 @@ def check_inputs(config: ExperimentConfig) -> None:
 
 
 def _execute(specs: list[RunSpec], workers: int) -> None:
+    """Every run; one that fails is named at once and the others go on, so that a rerun has only
+    the failed ones left to do."""
     log = logging.getLogger(LOGGER)
     started = time.perf_counter()
+    failed = []
 
-    def done(number: int, spec: RunSpec, result: dict) -> None:
-        segm = result["segm"]["generalized"]
-        seed = "" if spec.configuration.name == TEACHER else f" seed {spec.seed}"
-        log.info(f"experiment: {number}/{len(specs)} runs; {spec.configuration.name}{seed}: generalized segm AP50 "
+    def name(spec: RunSpec) -> str:
+        return spec.configuration.name + ("" if spec.configuration.name == TEACHER else f" seed {spec.seed}")
+
+    def done(number: int, spec: RunSpec, outcome) -> None:
+        if isinstance(outcome, Exception):
+            failed.append(f"{name(spec)} ({type(outcome).__name__}: {outcome})")
+            log.info(f"experiment: {number}/{len(specs)} runs; {name(spec)} FAILED: {type(outcome).__name__}: {outcome}")
+            return
+        segm = outcome["segm"]["generalized"]
+        log.info(f"experiment: {number}/{len(specs)} runs; {name(spec)}: generalized segm AP50 "
                  f"base {segm['base']:.1f} target {segm['target']:.1f} ({time.perf_counter() - started:.0f} s so far)")
 
     if workers == 1:
         for number, spec in enumerate(specs, start=1):
-            done(number, spec, do_run(spec))
-        return
-    # spawn: a fresh interpreter per worker, so each sets its own thread count before torch works.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(do_run, spec): spec for spec in specs}
-        for number, future in enumerate(as_completed(futures), start=1):
-            done(number, futures[future], future.result())
+            try:
+                outcome = do_run(spec)
+            except Exception as error:  # named now and raised after the other runs, as the pool does
+                outcome = error
+            done(number, spec, outcome)
+    else:
+        # spawn: a fresh interpreter per worker, so each sets its own thread count before torch works.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(do_run, spec): spec for spec in specs}
+            for number, future in enumerate(as_completed(futures), start=1):
+                done(number, futures[future], future.exception() or future.result())
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(specs)} runs failed: {'; '.join(failed)}. Finished runs are kept: "
+                           "run the same command again to retry the others.")
 
 
 def run_experiment(config: ExperimentConfig, out: str | Path) -> dict:
@@ -63,6 +79,12 @@ def run_experiment(config: ExperimentConfig, out: str | Path) -> dict:
     out = Path(out)
     check_inputs(config)
     configurations = read_configurations(config.configurations_file or None, config.configurations)
+    for configuration in configurations:
+        if configuration.kind == "student":
+            try:  # a wrong override is named now, not when its first run starts
+                student_config(config, configuration, config.first_seed)
+            except (ConfigError, ValueError) as error:
+                raise ConfigError(f"configuration {configuration.name}: {error}") from None
     out.mkdir(parents=True, exist_ok=True)
     save_config(config, out / CONFIG_FILE)
     specs = plan_runs(config, configurations, out)

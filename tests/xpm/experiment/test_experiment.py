@@ -132,3 +132,34 @@ def test_inputs_are_checked_before_any_run(tiny_world, tiny_teacher, tiny_versio
     with pytest.raises(ValueError, match="part='train'"):
         _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, part="train")
     assert not (tmp_path / "a").exists() and not (tmp_path / "c" / "runs").exists()
+
+
+def test_a_failing_run_is_named_and_the_others_finish(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path,
+                                                      monkeypatch):
+    import xpm.experiment.experiment as experiment_module
+
+    real = experiment_module.do_run
+
+    def out_of_memory_for_seed_1(spec):
+        if spec.seed == 1 and spec.configuration.name == "gt+x+m":
+            raise RuntimeError("CUDA out of memory")
+        return real(spec)
+
+    monkeypatch.setattr(experiment_module, "do_run", out_of_memory_for_seed_1)
+    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=("gt+x+m", "gt+x"))
+    with pytest.raises(RuntimeError, match=r"1 of 5 runs failed: gt\+x\+m seed 1 \(RuntimeError: CUDA out of memory\).*"
+                                           r"run the same command again"):
+        run_experiment(config, tmp_path / "out")
+    runs = tmp_path / "out" / "runs"
+    assert sorted(str(p.parent.relative_to(runs)) for p in runs.glob("*/*/eval.json")) == [
+        "gt+x+m/seed-0", "gt+x/seed-0", "gt+x/seed-1"]
+
+
+def test_a_wrong_override_is_named_before_any_run(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path):
+    configurations = tmp_path / "configurations.yaml"
+    configurations.write_text("bad: {kind: student, set: {reliability: nonsense}}\n")
+    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=("bad",),
+                     configurations_file=str(configurations))
+    with pytest.raises(ConfigError, match="configuration bad: .*reliability='nonsense'"):
+        run_experiment(config, tmp_path / "out")
+    assert not (tmp_path / "out" / "runs").exists()
