@@ -1,8 +1,11 @@
-"""``xpm dataset list | show | report | verify | diff``: look at dataset versions."""
+"""``xpm dataset list | show | report | verify | diff``: look at dataset versions; ``review | score |
+derive | reproduce``: judge a sample of its labels, turn the verdicts into precision per noun,
+write a filtered version, rebuild a version from its lineage."""
 
 from __future__ import annotations
 
-HELP = "list, show (and render samples), report (HTML), verify (re-hash) and diff dataset versions written by pseudo-label"
+HELP = ("list, show (and render samples), report (HTML), verify (re-hash) and diff dataset versions; review labels, "
+        "score the review, derive a filtered version, reproduce a version from its lineage")
 
 
 def add_arguments(parser) -> None:
@@ -27,6 +30,13 @@ def add_arguments(parser) -> None:
     diff.add_argument("a")
     diff.add_argument("b")
     diff.add_argument("--limit", type=int, default=20, help="rows shown per section (default 20)")
+    review = sub.add_parser("review", help="a static review page (DIR/index.html): a random sample of labels per noun to "
+                                           "mark right / wrong / unsure, saved as a JSON file for `score` and `derive`")
+    review.add_argument("version", help="ROOT/NAME/vN, or ROOT/NAME for the newest")
+    review.add_argument("--out", required=True, help="folder for index.html and labels/ (created when missing)")
+    review.add_argument("--per-noun", type=int, default=20, help="labels drawn per noun (default 20; all of a rarer noun's)")
+    review.add_argument("--nouns", help="only these nouns, a comma list (default: every noun)")
+    review.add_argument("--seed", type=int, default=0, help="seed of the draw (default 0): the same seed draws the same labels")
 
 
 def _show(args) -> int:
@@ -58,6 +68,18 @@ def _report(args) -> int:
     return 0
 
 
+def _review(args) -> int:
+    from pipeline.dataset.review import write_review_page
+    from xpm.io.dataset_version import open_version
+    from xpm.io.files import output_folder
+
+    version = open_version(args.version)
+    page, labels = write_review_page(version, output_folder(args.out), per_noun=args.per_noun, nouns=args.nouns, seed=args.seed)
+    print(f"wrote {page}: {len(labels)} labels of {len({label.word for label in labels})} nouns to review "
+          "(static files; open it in a browser, save the verdicts with its button)")
+    return 0
+
+
 def run(args) -> int:
     from pipeline.dataset.inspect import diff_versions, first_bad_shard, label_changes
     from xpm.io.dataset_version import list_datasets, open_version
@@ -73,6 +95,8 @@ def run(args) -> int:
         return _show(args)
     if args.action == "report":
         return _report(args)
+    if args.action == "review":
+        return _review(args)
     if args.action == "verify":
         version = open_version(args.version)
         bad = first_bad_shard(version)
