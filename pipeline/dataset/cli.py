@@ -37,6 +37,13 @@ def add_arguments(parser) -> None:
     review.add_argument("--per-noun", type=int, default=20, help="labels drawn per noun (default 20; all of a rarer noun's)")
     review.add_argument("--nouns", help="only these nouns, a comma list (default: every noun)")
     review.add_argument("--seed", type=int, default=0, help="seed of the draw (default 0): the same seed draws the same labels")
+    score = sub.add_parser("score", help="precision per noun and overall with 95%% Wilson intervals from a review's verdicts; "
+                                         "the nouns whose upper bound is below --threshold")
+    score.add_argument("version", help="ROOT/NAME/vN the review was drawn from")
+    score.add_argument("--verdicts", required=True, help="the JSON file the review page saved")
+    score.add_argument("--out", help="folder for precision.json and the chart precision.png/.svg (created when missing)")
+    score.add_argument("--threshold", type=float, default=0.5,
+                       help="list the nouns whose 95%% upper bound is below this precision (default 0.5)")
 
 
 def _show(args) -> int:
@@ -80,6 +87,20 @@ def _review(args) -> int:
     return 0
 
 
+def _score(args) -> int:
+    from pipeline.dataset.score import format_scores, load_review, score_review, write_scores
+    from xpm.io.dataset_version import open_version
+    from xpm.io.files import output_folder
+
+    version = open_version(args.version)
+    scores = score_review(version, load_review(version, args.verdicts), threshold=args.threshold)
+    print(format_scores(scores))
+    if args.out:
+        written = write_scores(scores, output_folder(args.out))
+        print("wrote " + ", ".join(str(path) for path in written))
+    return 0
+
+
 def run(args) -> int:
     from pipeline.dataset.inspect import diff_versions, first_bad_shard, label_changes
     from xpm.io.dataset_version import list_datasets, open_version
@@ -97,6 +118,8 @@ def run(args) -> int:
         return _report(args)
     if args.action == "review":
         return _review(args)
+    if args.action == "score":
+        return _score(args)
     if args.action == "verify":
         version = open_version(args.version)
         bad = first_bad_shard(version)

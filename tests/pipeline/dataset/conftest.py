@@ -127,3 +127,71 @@ def browser(tmp_path):
     chromium = Browser(tmp_path / "profile", tmp_path / "downloads")
     yield chromium
     chromium.close()
+
+
+@pytest.fixture(scope="session")
+def judged_version(tiny_teacher, tmp_path_factory):
+    """``(version, {label id: correct?}, {noun: rate})``: 600 captioned images of a synthetic world
+    labelled by the pipeline (the paper's rule, which labels every caption noun), and a truth
+    for them whose per-noun precision spans 0 to 1.
+
+    The tiny teacher's boxes are almost never right, which would make every interval trivially
+    cover a precision of 0; so the truth keeps each label as a true instance with a probability
+    (the rate) drawn per noun, and the labels are judged by the trainers' judge against that truth."""
+    from pipeline.config import PseudoLabelConfig
+    from pipeline.job import run_pseudo_label
+    from schemas.pseudo_label import PseudoLabels
+    from schemas.review import label_id
+    from trainers.evaluation.pseudo_label_quality import judged_samples
+    from xpm.io.captioned_shards import read_captioned_shard
+    from xpm.io.dataset_version import open_version
+    from xpm.synth.config import SynthConfig
+    from xpm.synth.world import synthesize
+
+    import numpy as np
+
+    folder = tmp_path_factory.mktemp("judged")
+    world = synthesize(SynthConfig(seed=4, train_images=0, caption_images=600, val_images=0, image_size=64, shard_size=100),
+                       folder / "world").out_dir
+    config = PseudoLabelConfig(input=str(world / "captioned" / "*.tar"), teacher=str(tiny_teacher),
+                               output=str(folder / "versions"), name="judged", device="cpu", alignment="eq2")
+    version = open_version(run_pseudo_label(config).version_dir)
+    rng = np.random.default_rng(0)
+    keep = {row["word"]: rng.uniform(0.02, 0.98) for row in version.vocab}
+    images, annotations = [], []
+    for shard in version.manifest["shards"]:
+        for key, parts in read_captioned_shard(version.shard_path(shard["name"])):
+            labels = PseudoLabels.from_json(json.loads(parts["json"]))
+            images.append({"id": len(images) + 1, "file_name": key, "width": labels.width, "height": labels.height})
+            for noun in labels.nouns:
+                if rng.random() < keep[noun.word]:
+                    x1, y1, x2, y2 = noun.box_xyxy
+                    annotations.append({"id": len(annotations) + 1, "image_id": images[-1]["id"], "category_id": noun.vocab_id,
+                                        "segmentation": noun.mask_rle, "bbox": [x1, y1, x2 - x1, y2 - y1], "iscrowd": 0})
+    truth = folder / "truth.json"
+    categories = [{"id": row["vocab_id"], "name": row["word"]} for row in version.vocab]
+    truth.write_text(json.dumps({"images": images, "annotations": annotations, "categories": categories}))
+    correct = {}
+    for key, _, judged in judged_samples(version, truth, {word: word for word in keep}):
+        correct.update({label_id(key, index): label.status == "correct" for index, label in enumerate(judged)})
+    return version, correct, keep
+
+
+@pytest.fixture(scope="session")
+def simulated_review():
+    """``(version, correct, per_noun, seed, path)``: the review file a reviewer who answers from
+    the truth saves, for the labels the review page draws."""
+    from pipeline.dataset.review import labels_by_noun, sample_labels, version_name, version_sha256
+    from schemas.review import REVIEW_FORMAT, REVIEW_VERSION
+
+    def review(version, correct, per_noun, seed, path):
+        labels = sample_labels(labels_by_noun(version), per_noun=per_noun, seed=seed)
+        path.write_text(json.dumps({
+            "format": REVIEW_FORMAT, "version": REVIEW_VERSION, "dataset": version_name(version),
+            "version_sha256": version_sha256(version), "seed": seed, "per_noun": per_noun,
+            "labels": [{"id": label.id, "word": label.word} for label in labels],
+            "verdicts": {label.id: "right" if correct[label.id] else "wrong" for label in labels},
+        }))
+        return path
+
+    return review
