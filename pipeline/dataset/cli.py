@@ -44,6 +44,14 @@ def add_arguments(parser) -> None:
     score.add_argument("--out", help="folder for precision.json and the chart precision.png/.svg (created when missing)")
     score.add_argument("--threshold", type=float, default=0.5,
                        help="list the nouns whose 95%% upper bound is below this precision (default 0.5)")
+    derive = sub.add_parser("derive", help="a new version vN+1 of the same dataset without the labels a filter drops "
+                                           "(they move to each sample's unlabeled nouns, with the filter as reason)")
+    derive.add_argument("version", help="ROOT/NAME/vN to derive from")
+    derive.add_argument("--drop-nouns", help="drop every label of these nouns, a comma list")
+    derive.add_argument("--min-precision", type=float, help="drop the nouns whose reviewed precision has its 95%% upper "
+                                                            "bound below P (needs --verdicts; unreviewed nouns are kept)")
+    derive.add_argument("--verdicts", help="the review file of this version (`xpm dataset review`), for --min-precision")
+    derive.add_argument("--min-score", type=float, help="drop the labels whose teacher score is below S")
 
 
 def _show(args) -> int:
@@ -101,6 +109,24 @@ def _score(args) -> int:
     return 0
 
 
+def _derive(args) -> int:
+    from pipeline.dataset.derive import LabelFilter, derive_version
+    from pipeline.dataset.review import parse_nouns
+    from xpm.io.dataset_version import open_version
+
+    version = open_version(args.version)
+    label_filter = LabelFilter(tuple(parse_nouns(args.drop_nouns, "--drop-nouns") or ()), args.min_precision,
+                               args.verdicts, args.min_score)
+    result = derive_version(version, label_filter)
+    counts = result.manifest["counts"]
+    print(f"{result.path}: derived from {version.path}; {counts['nouns']} labels kept of "
+          f"{counts['nouns'] + sum(result.dropped.values())}, {counts['vocabulary']} nouns; "
+          f"{result.reused_shards} of {len(result.manifest['shards'])} shard(s) reused byte for byte")
+    for reason, count in sorted(result.dropped.items()):
+        print(f"  dropped {reason}: {count}")
+    return 0
+
+
 def run(args) -> int:
     from pipeline.dataset.inspect import diff_versions, first_bad_shard, label_changes
     from xpm.io.dataset_version import list_datasets, open_version
@@ -120,6 +146,8 @@ def run(args) -> int:
         return _review(args)
     if args.action == "score":
         return _score(args)
+    if args.action == "derive":
+        return _derive(args)
     if args.action == "verify":
         version = open_version(args.version)
         bad = first_bad_shard(version)

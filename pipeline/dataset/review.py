@@ -68,18 +68,21 @@ def labels_by_noun(version: DatasetVersion) -> dict[str, list[LabelRef]]:
     return dict(found)
 
 
-def parse_nouns(value: str | None, known, option: str = "--nouns") -> list[str] | None:
-    """A comma list of nouns, each checked against ``known``."""
-    if value is None:
-        return None
-    nouns = [noun.strip() for noun in value.split(",") if noun.strip()]
-    if not nouns:
-        raise ConfigError(f"{option} {value!r} names no noun; give a comma list such as 'dog,guitar'.")
+def check_nouns(nouns, known, option: str) -> None:
     for noun in nouns:
         if noun not in known:
             close = sorted(word for word in known if word[:3] == noun[:3])[:5]
             hint = f" (close: {', '.join(close)})" if close else ""
             raise ConfigError(f"{option}: {noun!r} labels nothing in this version{hint}; `xpm dataset show` lists its nouns.")
+
+
+def parse_nouns(value: str | None, option: str) -> list[str] | None:
+    """A comma list of nouns."""
+    if value is None:
+        return None
+    nouns = [noun.strip() for noun in value.split(",") if noun.strip()]
+    if not nouns:
+        raise ConfigError(f"{option} {value!r} names no noun; give a comma list such as 'dog,guitar'.")
     return nouns
 
 
@@ -228,7 +231,9 @@ def write_review_page(version: DatasetVersion, out_dir: Path, *, per_noun: int =
     by_noun = labels_by_noun(version)
     if not by_noun:
         raise ConfigError(f"{version.path} holds no labels to review.")
-    chosen = sample_labels(by_noun, per_noun=per_noun, nouns=parse_nouns(nouns, by_noun), seed=seed)
+    names = parse_nouns(nouns, "--nouns")
+    check_nouns(names or (), by_noun, "--nouns")
+    chosen = sample_labels(by_noun, per_noun=per_noun, nouns=names, seed=seed)
     wanted = defaultdict(list)
     for number, label in enumerate(chosen):
         wanted[label.key].append((number, label))
