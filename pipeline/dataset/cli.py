@@ -52,6 +52,10 @@ def add_arguments(parser) -> None:
                                                             "bound below P (needs --verdicts; unreviewed nouns are kept)")
     derive.add_argument("--verdicts", help="the review file of this version (`xpm dataset review`), for --min-precision")
     derive.add_argument("--min-score", type=float, help="drop the labels whose teacher score is below S")
+    reproduce = sub.add_parser("reproduce", help="rebuild a version from its lineage into DIR and compare every shard's "
+                                                 "sha256; exit 0 when identical, 1 naming the first file that differs")
+    reproduce.add_argument("version", help="ROOT/NAME/vN to rebuild")
+    reproduce.add_argument("--out", required=True, help="dataset root for the rebuild (DIR/NAME/vK; created when missing)")
 
 
 def _show(args) -> int:
@@ -127,6 +131,22 @@ def _derive(args) -> int:
     return 0
 
 
+def _reproduce(args) -> int:
+    from pipeline.dataset.reproduce import reproduce_version
+    from xpm.io.dataset_version import open_version
+    from xpm.io.files import output_folder
+
+    version = open_version(args.version)
+    result = reproduce_version(version, output_folder(args.out))
+    for note in result.notes:
+        print(note)
+    if result.difference:
+        print(f"DIFFERS: {result.difference}" + (f" (rebuilt: {result.rebuilt})" if result.rebuilt else ""))
+        return 1
+    print(f"{version.path}: reproduced; all {len(version.manifest['shards'])} shard(s) of {result.rebuilt} match its sha256")
+    return 0
+
+
 def run(args) -> int:
     from pipeline.dataset.inspect import diff_versions, first_bad_shard, label_changes
     from xpm.io.dataset_version import list_datasets, open_version
@@ -148,6 +168,8 @@ def run(args) -> int:
         return _score(args)
     if args.action == "derive":
         return _derive(args)
+    if args.action == "reproduce":
+        return _reproduce(args)
     if args.action == "verify":
         version = open_version(args.version)
         bad = first_bad_shard(version)
