@@ -93,3 +93,17 @@ def test_a_person_reviews_in_chromium_and_saves_what_they_clicked(version, tmp_p
 def test_the_screenshot_check_fails_on_a_blank_page(browser):
     browser.open("about:blank")
     assert _overlay_pixels(browser.screenshot()) == 0
+
+
+@pytest.mark.slow
+def test_several_hundred_labels_answer_without_lag(judged_version, tmp_path, browser):
+    version, _, _ = judged_version
+    page, labels = write_review_page(version, tmp_path / "review", per_noun=5)
+    assert len(labels) >= 400
+    browser.open(page.as_uri())
+    # Every label answered through the page's own handler, timed inside the page.
+    elapsed = browser.evaluate("(() => { const t = performance.now(); "
+                               "for (let i = 0; i < labels.length; i++) decide(['right', 'wrong', 'unsure'][i % 3]); "
+                               "return performance.now() - t; })()")
+    assert browser.evaluate("document.getElementById('progress').textContent").startswith(f"{len(labels)} / {len(labels)} reviewed")
+    assert elapsed / len(labels) < 20, f"{elapsed / len(labels):.1f} ms per verdict"
