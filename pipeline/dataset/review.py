@@ -25,9 +25,8 @@ from schemas.dataset_version import MANIFEST_FILE
 from schemas.review import REVIEW_FORMAT, REVIEW_VERSION, label_id
 from xpm.config import ConfigError
 from xpm.io import paths
-from xpm.io.atomic import write_text_atomically
+from xpm.io.atomic import atomic_output, write_text_atomically
 from xpm.io.dataset_version import DatasetVersion
-from xpm.io.files import save_png
 from xpm.visualize import draw_instances
 
 PAGE = "index.html"
@@ -35,6 +34,10 @@ LABELS_DIR = "labels"
 # One colour for every label under review, so the page (and a test's screenshot) can tell the
 # drawn overlay from the picture.
 REVIEW_COLOR = (255, 0, 200)
+# Pictures are JPEGs no larger than this: a PNG of an enlarged or a full-size photo is several
+# times the bytes, and a review holds hundreds of them.
+PICTURE_MAX_SIDE = 800
+PICTURE_QUALITY = 90
 
 
 def version_sha256(version: DatasetVersion) -> str:
@@ -243,8 +246,10 @@ def write_review_page(version: DatasetVersion, out_dir: Path, *, per_noun: int =
             at = slice(label.index, label.index + 1)
             picture = draw_instances(sample.image, sample.boxes[at], sample.masks[at], [label.word], sample.scores[at],
                                      colors=[REVIEW_COLOR], display_size=DISPLAY_SIZE)
-            name = f"{LABELS_DIR}/{number:05d}.png"
-            save_png(picture, out_dir / name)
+            picture.thumbnail((PICTURE_MAX_SIDE, PICTURE_MAX_SIDE))
+            name = f"{LABELS_DIR}/{number:05d}.jpg"
+            with atomic_output(out_dir / name) as stream:
+                picture.save(stream, format="JPEG", quality=PICTURE_QUALITY)
             rows[number] = {"id": label.id, "key": label.key, "index": label.index, "word": label.word,
                             "caption": label.caption, "mark": noun_span(label.caption, label.word),
                             "score": float(sample.scores[label.index]), "picture": name}
