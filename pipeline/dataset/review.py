@@ -119,6 +119,7 @@ body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; margin: 1em 2em; 
 header { display: flex; gap: 2em; align-items: baseline; flex-wrap: wrap; }
 #progress { font-variant-numeric: tabular-nums; }
 main { display: flex; gap: 2em; margin-top: 1em; align-items: flex-start; flex-wrap: wrap; }
+main section { flex: 1 1 22em; }
 #picture { image-rendering: pixelated; border: 1px solid #ccc; }
 #word { font-size: 2em; font-weight: bold; margin: 0.2em 0; }
 #caption { font-size: 1.2em; max-width: 30em; } mark { background: #ffe066; padding: 0 0.1em; }
