@@ -56,6 +56,7 @@ def add_arguments(parser) -> None:
                                                  "sha256; exit 0 when identical, 1 naming the first file that differs")
     reproduce.add_argument("version", help="ROOT/NAME/vN to rebuild")
     reproduce.add_argument("--out", required=True, help="dataset root for the rebuild (DIR/NAME/vK; created when missing)")
+    reproduce.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def _show(args) -> int:

@@ -23,7 +23,7 @@ def own_version(tiny_world, tiny_teacher, tmp_path):
 
 
 def test_reproduce_of_a_version_exits_0(tiny_version, tmp_path, capsys):
-    assert main(["dataset", "reproduce", str(tiny_version), "--out", str(tmp_path / "again")]) == 0
+    assert main(["dataset", "reproduce", str(tiny_version), "--out", str(tmp_path / "again"), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "code commit: built at " in out
     assert out.rstrip().endswith(f"{tiny_version}: reproduced; all 2 shard(s) of {tmp_path / 'again' / 'tiny' / 'v1'} match its sha256")
@@ -34,7 +34,7 @@ def test_one_byte_of_the_labeler_changed_exits_1_naming_it(own_version, tmp_path
     data = bytearray(teacher.read_bytes())
     data[len(data) // 2] ^= 1
     teacher.write_bytes(bytes(data))
-    assert main(["dataset", "reproduce", version, "--out", str(tmp_path / "again")]) == 1
+    assert main(["dataset", "reproduce", version, "--out", str(tmp_path / "again"), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert f"DIFFERS: labeler (teacher) {teacher}: sha256 " in out and "the lineage records" in out
     assert not (tmp_path / "again" / "own").exists()
@@ -43,7 +43,7 @@ def test_one_byte_of_the_labeler_changed_exits_1_naming_it(own_version, tmp_path
 def test_a_missing_input_exits_1_naming_it(own_version, tmp_path, capsys):
     version, inputs, _ = own_version
     (inputs / "00001.tar").unlink()
-    assert main(["dataset", "reproduce", version, "--out", str(tmp_path / "again")]) == 1
+    assert main(["dataset", "reproduce", version, "--out", str(tmp_path / "again"), "--quiet"]) == 1
     assert f"DIFFERS: input 00001 {inputs / '00001.tar'}: missing" in capsys.readouterr().out
 
 
@@ -54,7 +54,7 @@ def test_a_shard_that_rebuilds_differently_is_named_with_what_may_explain_it(tin
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest["shards"][1]["sha256"] = "f" * 64
     (copy / "manifest.json").write_text(json.dumps(manifest))
-    assert main(["dataset", "reproduce", str(copy), "--out", str(tmp_path / "again")]) == 1
+    assert main(["dataset", "reproduce", str(copy), "--out", str(tmp_path / "again"), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert f"DIFFERS: shards/{manifest['shards'][1]['name']}: sha256 " in out and "the version has ffffffffffff" in out
     assert "the device and thread count the teacher ran with" in out
@@ -67,9 +67,9 @@ def test_a_derived_version_reproduces_from_its_source(tiny_version, tmp_path, ca
     assert main(["dataset", "derive", str(source), "--drop-nouns", word]) == 0
     derived = source.parent / "v2"
     capsys.readouterr()
-    assert main(["dataset", "reproduce", str(derived), "--out", str(tmp_path / "again")]) == 0
+    assert main(["dataset", "reproduce", str(derived), "--out", str(tmp_path / "again"), "--quiet"]) == 0
     assert "reproduced; all 2 shard(s)" in capsys.readouterr().out
     # The source changed under it: the derived version can no longer be rebuilt from it.
     (source / "shards" / "00000.tar").write_bytes(b"")
-    assert main(["dataset", "reproduce", str(derived), "--out", str(tmp_path / "third")]) == 1
+    assert main(["dataset", "reproduce", str(derived), "--out", str(tmp_path / "third"), "--quiet"]) == 1
     assert "DIFFERS: source version shard " in capsys.readouterr().out
