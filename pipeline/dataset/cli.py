@@ -126,7 +126,7 @@ def _derive(args) -> int:
     counts = result.manifest["counts"]
     print(f"{result.path}: derived from {version.path}; {counts['nouns']} labels kept of "
           f"{counts['nouns'] + sum(result.dropped.values())}, {counts['vocabulary']} nouns; "
-          f"{result.reused_shards} of {len(result.manifest['shards'])} shard(s) reused byte for byte")
+          f"{result.unchanged_shards} of {len(result.manifest['shards'])} shard(s) unchanged, byte for byte")
     for reason, count in sorted(result.dropped.items()):
         print(f"  dropped {reason}: {count}")
     return 0

@@ -5,14 +5,14 @@ labels below a teacher score.
 A dropped label is not deleted from its sample: it moves to the record's ``unlabeled`` list with
 the filter as its reason, as a noun the alignment rule gave no region is, so the derived version
 keeps every sample, reject and count of its source. It is written as ``xpm pseudo-label`` writes
-a version: shards through the same writer, a per-shard record, ``finalize_version`` and the
-rename of ``commit_version``; the shards are re-hashed against the manifest before the rename.
-A shard none of whose labels is dropped is copied byte for byte.
+a version: each shard and its record by the job's last stage (``WriteShard``), then
+``finalize_version`` and the rename of ``commit_version``; the shards are re-hashed against the manifest before the rename.
+A shard none of whose labels is dropped comes out byte for byte the source's (the writer's
+output depends on nothing but the samples), which the result counts.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 
@@ -22,16 +22,16 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.dataset.inspect import first_bad_shard
 from pipeline.dataset.review import check_nouns, labels_by_noun, version_name, version_sha256
 from pipeline.dataset.score import load_review, score_review
-from pipeline.finalize import finalize_version, part_path, shard_path
+from pipeline.finalize import finalize_version
 from pipeline.job import _code_commit
 from pipeline.read.shard_reader import read_shard
 from pipeline.version import commit_version, run_identity, staging_dir
-from pipeline.write.filesystem import read_bytes, write_bytes
-from pipeline.write.shard_writer import LabelledSample, canonical_json, write_output_shard
+from pipeline.stages import WriteShard
+from pipeline.write.shard_writer import LabelledSample
 from schemas.captioned_shard import IMAGE_EXTENSIONS
 from schemas.pseudo_label import PseudoLabels, UnlabeledNoun
 from xpm.config import ConfigError
-from xpm.io.dataset_version import DatasetVersion, open_version
+from xpm.io.dataset_version import DatasetVersion
 from xpm.io.hashing import file_sha256
 from xpm.io.records import Reject
 
@@ -64,7 +64,7 @@ class DerivedVersion:
     path: str
     manifest: dict
     dropped: dict[str, int]  # labels moved to unlabeled, by reason
-    reused_shards: int
+    unchanged_shards: int  # byte for byte the source's
 
 
 def nouns_to_drop(version: DatasetVersion, label_filter: LabelFilter) -> dict[str, str]:
@@ -93,19 +93,10 @@ def _filtered(labels: PseudoLabels, drop: dict[str, str], min_score: float | Non
                         labels.unlabeled + tuple(moved)), reasons
 
 
-def _index_row(sample: LabelledSample, shard: str) -> dict:
-    """The index row ``pipeline.stages.WriteShard`` writes for the sample (with the synsets and
-    reasons ``finalize_version`` counts and removes)."""
-    labels = sample.labels
-    return {"key": sample.key, "shard": f"{shard}.tar", "input_shard": shard, "width": labels.width, "height": labels.height,
-            "caption": sample.caption, "nouns": [n.word for n in labels.nouns], "synsets": [n.synset for n in labels.nouns],
-            "unlabeled_nouns": [n.word for n in labels.unlabeled], "unlabeled_reasons": [n.reason for n in labels.unlabeled],
-            "image_sha256": hashlib.sha256(sample.image_bytes).hexdigest()}
-
-
 def _derive_shard(version: DatasetVersion, entry: dict, source_input: dict, rejects: list[dict], staging: str,
                   drop: dict[str, str], min_score: float | None) -> list[str]:
-    """Write one shard and its record into ``staging``; the reasons of the labels it dropped."""
+    """Write one shard and its record into ``staging`` as the pipeline's last stage does; the
+    reasons of the labels it dropped."""
     shard = entry["name"][: -len(".tar")]
     path = version.shard_path(entry["name"])
     samples, reasons = [], []
@@ -119,19 +110,10 @@ def _derive_shard(version: DatasetVersion, entry: dict, source_input: dict, reje
             samples.append(LabelledSample(item.key, item.parts[image_ext], image_ext,
                                           item.parts["txt"].decode("utf-8"), labels))
             reasons += dropped
-    target = shard_path(staging, shard)
-    if reasons:
-        written = write_output_shard(target, entry["name"], samples).to_json()
-    else:
-        write_bytes(target, read_bytes(path))
-        written = dict(entry)
-    record = {
-        "entry": written,
-        "input": {"path": path, "sha256": entry["sha256"], "bytes": entry["bytes"], "samples_read": source_input["samples_read"]},
-        "rejects": rejects,
-        "index": [_index_row(sample, shard) for sample in sorted(samples, key=lambda s: s.key)],
-    }
-    write_bytes(part_path(staging, shard), canonical_json(record))
+    source = {"path": path, "sha256": entry["sha256"], "bytes": entry["bytes"], "samples_read": source_input["samples_read"]}
+    kept_rejects = [Reject(r["key"], r["input_shard"], r["stage"], r["reason"], r["detail"]) for r in rejects]
+    for _ in WriteShard(staging).process((shard, {"samples": samples, "rejects": kept_rejects, "inputs": [source]})):
+        pass
     return reasons
 
 
@@ -160,12 +142,11 @@ def derive_version(version: DatasetVersion, label_filter: LabelFilter, dataset_d
     rejects_by_shard: dict[str, list[dict]] = {}
     for row in version.rejects:
         rejects_by_shard.setdefault(row["input_shard"], []).append(row)
-    dropped, shards, reused = {}, [], 0
+    dropped, shards = {}, []
     for entry in manifest["shards"]:
         shard = entry["name"][: -len(".tar")]
         reasons = _derive_shard(version, entry, inputs[shard], rejects_by_shard.get(shard, []), staging, drop,
                                 label_filter.min_score)
-        reused += not reasons
         for reason in reasons:
             dropped[reason] = dropped.get(reason, 0) + 1
         shards.append(shard)
@@ -176,12 +157,12 @@ def derive_version(version: DatasetVersion, label_filter: LabelFilter, dataset_d
     vocab = {row["word"]: row for row in version.vocab}
     lineage = {key: value for key, value in manifest["lineage"].items() if key not in ("inputs", "vocabulary_sha256")}
     lineage.update(code_commit=_code_commit(), derived_from=derived_from)
-    finalize_version(staging, shards, lineage,
-                     lambda words: np.array([vocab[word]["embedding"] for word in words], dtype=np.float32),
-                     {word: row["vocab_id"] for word, row in vocab.items()})
+    derived = finalize_version(staging, shards, lineage,
+                               lambda words: np.array([vocab[word]["embedding"] for word in words], dtype=np.float32),
+                               {word: row["vocab_id"] for word, row in vocab.items()})
     problem = first_bad_shard(DatasetVersion(staging))
     if problem:
         raise RuntimeError(f"the derived version does not match its own manifest ({problem}); the staging folder "
                            f"{staging} is kept for inspection.")
-    path = commit_version(staging, dataset_dir)
-    return DerivedVersion(path, open_version(path).manifest, dropped, reused)
+    unchanged = sum(a["sha256"] == b["sha256"] for a, b in zip(manifest["shards"], derived["shards"]))
+    return DerivedVersion(commit_version(staging, dataset_dir), derived, dropped, unchanged)

@@ -85,7 +85,7 @@ def test_the_dropped_nouns_are_mostly_those_truly_below_the_bar(judged_version, 
     assert len(truly_above) <= max(1, 0.05 * len(dropped)), truly_above
 
 
-def test_untouched_shards_are_reused_byte_for_byte(tiny_version, tmp_path, capsys):
+def test_untouched_shards_come_out_byte_for_byte(tiny_version, tmp_path, capsys):
     version = _copy(open_version(str(tiny_version)), tmp_path)
     shards = defaultdict(set)
     for row in version.index:
@@ -93,7 +93,7 @@ def test_untouched_shards_are_reused_byte_for_byte(tiny_version, tmp_path, capsy
             shards[word].add(row["shard"])
     word = next(w for w, names in sorted(shards.items()) if len(names) == 1)
     assert main(["dataset", "derive", version.path, "--drop-nouns", word]) == 0
-    assert "1 of 2 shard(s) reused byte for byte" in capsys.readouterr().out
+    assert "1 of 2 shard(s) unchanged, byte for byte" in capsys.readouterr().out
     derived = open_version(str(Path(version.path).parent / "v2"))
     old = {entry["name"]: entry["sha256"] for entry in version.manifest["shards"]}
     new = {entry["name"]: entry["sha256"] for entry in derived.manifest["shards"]}
