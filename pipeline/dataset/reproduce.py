@@ -133,6 +133,10 @@ def _rebuild_derived(version: DatasetVersion, out_dir: Path) -> tuple[str | None
 def reproduce_version(version: DatasetVersion, out_dir: Path) -> Reproduction:
     """Rebuild ``version`` into ``out_dir/NAME/vK`` and compare."""
     lineage = version.manifest["lineage"]
+    dataset_dir = version.path.rstrip("/").rsplit("/", 1)[0]
+    if "://" not in dataset_dir and (out_dir / dataset_dir.rsplit("/", 1)[-1]).resolve() == Path(dataset_dir).resolve():
+        raise ConfigError(f"--out {out_dir}: the rebuild would become the next version of the dataset it is compared "
+                          "with; give a folder of its own.")
     if "config" not in lineage or "inputs" not in lineage:
         raise ConfigError(f"{version.path}: its lineage names no inputs or settings to rebuild from.")
     environment = _environment(lineage)

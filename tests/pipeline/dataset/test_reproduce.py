@@ -73,3 +73,10 @@ def test_a_derived_version_reproduces_from_its_source(tiny_version, tmp_path, ca
     (source / "shards" / "00000.tar").write_bytes(b"")
     assert main(["dataset", "reproduce", str(derived), "--out", str(tmp_path / "third"), "--quiet"]) == 1
     assert "DIFFERS: source version shard " in capsys.readouterr().out
+
+
+def test_a_rebuild_into_the_dataset_it_checks_is_refused(tiny_version, capsys):
+    root = Path(tiny_version).parent.parent
+    assert main(["dataset", "reproduce", str(tiny_version), "--out", str(root), "--quiet"]) == 2
+    assert "the rebuild would become the next version of the dataset it is compared with" in capsys.readouterr().err
+    assert sorted(p.name for p in Path(tiny_version).parent.iterdir()) == ["v1"]
