@@ -14,6 +14,7 @@ output depends on nothing but the samples), which the result counts.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,18 +143,16 @@ def derive_version(version: DatasetVersion, label_filter: LabelFilter, dataset_d
     rejects_by_shard: dict[str, list[dict]] = {}
     for row in version.rejects:
         rejects_by_shard.setdefault(row["input_shard"], []).append(row)
-    dropped, shards = {}, []
+    dropped, shards = Counter(), []
     for entry in manifest["shards"]:
         shard = entry["name"][: -len(".tar")]
-        reasons = _derive_shard(version, entry, inputs[shard], rejects_by_shard.get(shard, []), staging, drop,
-                                label_filter.min_score)
-        for reason in reasons:
-            dropped[reason] = dropped.get(reason, 0) + 1
+        dropped.update(_derive_shard(version, entry, inputs[shard], rejects_by_shard.get(shard, []), staging, drop,
+                                     label_filter.min_score))
         shards.append(shard)
     if not dropped:
         FileSystems.delete([staging])
-        raise ConfigError(f"no label of {version_name(version)} is below --min-score {label_filter.min_score}"
-                          + (" or of a dropped noun" if drop else "") + ", so no version was written.")
+        raise ConfigError(f"no label of {version_name(version)} is below --min-score {label_filter.min_score}, "
+                          "so no version was written.")
     vocab = {row["word"]: row for row in version.vocab}
     lineage = {key: value for key, value in manifest["lineage"].items() if key not in ("inputs", "vocabulary_sha256")}
     lineage.update(code_commit=_code_commit(), derived_from=derived_from)
@@ -165,4 +164,4 @@ def derive_version(version: DatasetVersion, label_filter: LabelFilter, dataset_d
         raise RuntimeError(f"the derived version does not match its own manifest ({problem}); the staging folder "
                            f"{staging} is kept for inspection.")
     unchanged = sum(a["sha256"] == b["sha256"] for a, b in zip(manifest["shards"], derived["shards"]))
-    return DerivedVersion(commit_version(staging, dataset_dir), derived, dropped, unchanged)
+    return DerivedVersion(commit_version(staging, dataset_dir), derived, dict(dropped), unchanged)
