@@ -107,11 +107,15 @@ def sample_labels(by_noun: dict[str, list[LabelRef]], *, per_noun: int, nouns: l
 
 
 def noun_span(caption: str, word: str) -> tuple[int, int] | None:
-    """Where the caption mentions ``word`` (a lemma: plurals and inflections match by stem); None
-    when no form of it is found (an irregular plural, a synonym the lexicon maps)."""
+    """Where the caption mentions ``word`` (a lemma: plurals and inflections match by stem), in
+    UTF-16 code units as the page's JavaScript indexes strings; None when no form of it is found
+    (an irregular plural, a synonym the lexicon maps)."""
     parts = [re.escape(part[: max(3, len(part) - 2)]) + r"\w*" for part in word.split()]
     match = re.search(r"\b" + r"\s+".join(parts), caption, flags=re.IGNORECASE)
-    return match.span() if match else None
+    if not match:
+        return None
+    units = [len(caption[:at].encode("utf-16-le")) // 2 for at in match.span()]
+    return units[0], units[1]
 
 
 _STYLE = """
@@ -224,8 +228,9 @@ show(0);
 
 
 def _script_json(data) -> str:
-    # "</" would end the script element early; JSON allows the escaped solidus.
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    # A caption's "</script>" or "<!--" would end or confuse the script element; JSON reads the
+    # escaped "<" as the same character.
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def write_review_page(version: DatasetVersion, out_dir: Path, *, per_noun: int = 20, nouns: str | None = None,

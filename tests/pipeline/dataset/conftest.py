@@ -1,6 +1,7 @@
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import time
@@ -46,8 +47,11 @@ class Browser:
     def _message(self, timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline or self._process.poll() is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._process.poll() is not None:
                 raise TimeoutError("no reply from chromium")
+            if not select.select([self._read], [], [], remaining)[0]:
+                continue
             chunk = os.read(self._read, 1 << 20)
             if not chunk:
                 raise RuntimeError("chromium closed the DevTools pipe")
@@ -75,8 +79,13 @@ class Browser:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def open(self, url: str, ready: str = "document.readyState === 'complete'") -> None:
+    def open(self, url: str, ready: str = "true", timeout: float = 60) -> None:
+        """Navigate and return once the new document has loaded and ``ready`` holds in it (the
+        old document may still answer right after Page.navigate)."""
+        self.events.clear()
         self.call("Page.navigate", session=True, url=url)
+        while not any(event.get("method") == "Page.loadEventFired" for event in self.events):
+            self.events.append(self._message(timeout))
         self.wait_for(ready)
 
     def wait_for(self, condition: str, timeout: float = 30) -> None:

@@ -1,12 +1,13 @@
 import io
 import json
+import time
 from collections import Counter
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.dataset.review import REVIEW_COLOR, labels_by_noun, noun_span, sample_labels, version_sha256, write_review_page
+from pipeline.dataset.review import REVIEW_COLOR, _script_json, labels_by_noun, noun_span, sample_labels, version_sha256, write_review_page
 from schemas.review import Review
 from xpm.cli import main
 from xpm.io.dataset_version import open_version
@@ -37,6 +38,14 @@ def test_the_noun_is_found_in_its_caption():
     assert noun_span("Two knives and a teddy bear on a table", "knife") == (4, 10)
     assert noun_span("Two knives and a teddy bears", "teddy bear") == (17, 28)
     assert noun_span("three mice", "mouse") is None
+    # Offsets count UTF-16 code units, as JavaScript's slice does: an emoji is two.
+    start, end = noun_span("\U0001F436 and a dog", "dog")
+    assert "\U0001F436 and a dog".encode("utf-16-le")[2 * start: 2 * end].decode("utf-16-le") == "dog"
+
+
+def test_a_caption_cannot_break_out_of_the_page_data():
+    text = _script_json({"caption": "a </script><script>alert(1)</script> <!-- dog"})
+    assert "<" not in text and json.loads(text)["caption"].startswith("a </script>")
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -85,9 +94,17 @@ def test_a_person_reviews_in_chromium_and_saves_what_they_clicked(version, tmp_p
     assert [label.id for label in review.labels] == [label["id"] for label in labels]
     assert review.version_sha256 == version_sha256(version) and review.per_noun == 3 and review.seed == 0
 
-    # Reopened, the page has kept the verdicts.
-    browser.open(page.as_uri())
-    assert browser.evaluate("document.getElementById('progress').textContent") == progress
+    # Closed and reopened, the page has kept the verdicts. Chromium commits localStorage to its
+    # store a moment after the write, so a reopening right away may come too early: retried.
+    deadline = time.monotonic() + 20
+    while True:
+        browser.open("about:blank")
+        browser.open(page.as_uri())
+        restored = browser.evaluate("document.getElementById('progress').textContent")
+        if restored == progress or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert restored == progress
 
 
 def test_the_screenshot_check_fails_on_a_blank_page(browser):
