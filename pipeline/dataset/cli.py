@@ -1,8 +1,11 @@
-"""``xpm dataset list | show | report | verify | diff``: look at dataset versions."""
+"""``xpm dataset list | show | report | verify | diff``: look at dataset versions; ``review | score |
+derive | reproduce``: judge a sample of its labels, turn the verdicts into precision per noun,
+write a filtered version, rebuild a version from its lineage."""
 
 from __future__ import annotations
 
-HELP = "list, show (and render samples), report (HTML), verify (re-hash) and diff dataset versions written by pseudo-label"
+HELP = ("list, show (and render samples), report (HTML), verify (re-hash) and diff dataset versions; review labels, "
+        "score the review, derive a filtered version, reproduce a version from its lineage")
 
 
 def add_arguments(parser) -> None:
@@ -27,6 +30,33 @@ def add_arguments(parser) -> None:
     diff.add_argument("a")
     diff.add_argument("b")
     diff.add_argument("--limit", type=int, default=20, help="rows shown per section (default 20)")
+    review = sub.add_parser("review", help="a static review page (DIR/index.html): a random sample of labels per noun to "
+                                           "mark right / wrong / unsure, saved as a JSON file for `score` and `derive`")
+    review.add_argument("version", help="ROOT/NAME/vN, or ROOT/NAME for the newest")
+    review.add_argument("--out", required=True, help="folder for index.html and labels/ (created when missing)")
+    review.add_argument("--per-noun", type=int, default=20, help="labels drawn per noun (default 20; all of a rarer noun's)")
+    review.add_argument("--nouns", help="only these nouns, a comma list (default: every noun)")
+    review.add_argument("--seed", type=int, default=0, help="seed of the draw (default 0): the same seed draws the same labels")
+    score = sub.add_parser("score", help="precision per noun and overall with 95%% Wilson intervals from a review's verdicts; "
+                                         "the nouns whose upper bound is below --threshold")
+    score.add_argument("version", help="ROOT/NAME/vN the review was drawn from")
+    score.add_argument("--verdicts", required=True, help="the JSON file the review page saved")
+    score.add_argument("--out", help="folder for precision.json and the chart precision.png/.svg (created when missing)")
+    score.add_argument("--threshold", type=float, default=0.5,
+                       help="list the nouns whose 95%% upper bound is below this precision (default 0.5)")
+    derive = sub.add_parser("derive", help="a new version vN+1 of the same dataset without the labels a filter drops "
+                                           "(they move to each sample's unlabeled nouns, with the filter as reason)")
+    derive.add_argument("version", help="ROOT/NAME/vN to derive from")
+    derive.add_argument("--drop-nouns", help="drop every label of these nouns, a comma list")
+    derive.add_argument("--min-precision", type=float, help="drop the nouns whose reviewed precision has its 95%% upper "
+                                                            "bound below P (needs --verdicts; unreviewed nouns are kept)")
+    derive.add_argument("--verdicts", help="the review file of this version (`xpm dataset review`), for --min-precision")
+    derive.add_argument("--min-score", type=float, help="drop the labels whose teacher score is below S")
+    reproduce = sub.add_parser("reproduce", help="rebuild a version from its lineage into DIR and compare every shard's "
+                                                 "sha256; exit 0 when identical, 1 naming the first file that differs")
+    reproduce.add_argument("version", help="ROOT/NAME/vN to rebuild")
+    reproduce.add_argument("--out", required=True, help="dataset root for the rebuild (DIR/NAME/vK; created when missing)")
+    reproduce.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def _show(args) -> int:
@@ -58,6 +88,66 @@ def _report(args) -> int:
     return 0
 
 
+def _review(args) -> int:
+    from pipeline.dataset.review import write_review_page
+    from xpm.io.dataset_version import open_version
+    from xpm.io.files import output_folder
+
+    version = open_version(args.version)
+    page, labels = write_review_page(version, output_folder(args.out), per_noun=args.per_noun, nouns=args.nouns, seed=args.seed)
+    print(f"wrote {page}: {len(labels)} labels of {len({label.word for label in labels})} nouns to review "
+          "(static files; open it in a browser, save the verdicts with its button)")
+    return 0
+
+
+def _score(args) -> int:
+    from pipeline.dataset.score import format_scores, load_review, score_review, write_scores
+    from xpm.io.dataset_version import open_version
+    from xpm.io.files import output_folder
+
+    version = open_version(args.version)
+    scores = score_review(version, load_review(version, args.verdicts), threshold=args.threshold)
+    print(format_scores(scores))
+    if args.out:
+        written = write_scores(scores, output_folder(args.out))
+        print("wrote " + ", ".join(str(path) for path in written))
+    return 0
+
+
+def _derive(args) -> int:
+    from pipeline.dataset.derive import LabelFilter, derive_version
+    from pipeline.dataset.review import parse_nouns
+    from xpm.io.dataset_version import open_version
+
+    version = open_version(args.version)
+    label_filter = LabelFilter(tuple(parse_nouns(args.drop_nouns, "--drop-nouns") or ()), args.min_precision,
+                               args.verdicts, args.min_score)
+    result = derive_version(version, label_filter)
+    counts = result.manifest["counts"]
+    print(f"{result.path}: derived from {version.path}; {counts['nouns']} labels kept of "
+          f"{counts['nouns'] + sum(result.dropped.values())}, {counts['vocabulary']} nouns; "
+          f"{result.unchanged_shards} of {len(result.manifest['shards'])} shard(s) unchanged, byte for byte")
+    for reason, count in sorted(result.dropped.items()):
+        print(f"  dropped {reason}: {count}")
+    return 0
+
+
+def _reproduce(args) -> int:
+    from pipeline.dataset.reproduce import reproduce_version
+    from xpm.io.dataset_version import open_version
+    from xpm.io.files import output_folder
+
+    version = open_version(args.version)
+    result = reproduce_version(version, output_folder(args.out))
+    for note in result.notes:
+        print(note)
+    if result.difference:
+        print(f"DIFFERS: {result.difference}" + (f" (rebuilt: {result.rebuilt})" if result.rebuilt else ""))
+        return 1
+    print(f"{version.path}: reproduced; all {len(version.manifest['shards'])} shard(s) of {result.rebuilt} match its sha256")
+    return 0
+
+
 def run(args) -> int:
     from pipeline.dataset.inspect import diff_versions, first_bad_shard, label_changes
     from xpm.io.dataset_version import list_datasets, open_version
@@ -73,6 +163,14 @@ def run(args) -> int:
         return _show(args)
     if args.action == "report":
         return _report(args)
+    if args.action == "review":
+        return _review(args)
+    if args.action == "score":
+        return _score(args)
+    if args.action == "derive":
+        return _derive(args)
+    if args.action == "reproduce":
+        return _reproduce(args)
     if args.action == "verify":
         version = open_version(args.version)
         bad = first_bad_shard(version)

@@ -40,6 +40,11 @@ def summary(version: DatasetVersion, top: int = 20) -> str:
         f"    code {lineage['code_commit'][:12]}; Beam {lineage['beam_version']}; runner {lineage['runner']}",
         f"    inputs: {len(lineage['inputs'])} shard(s), {sum(i['bytes'] for i in lineage['inputs'])} bytes",
     ]
+    derived = lineage.get("derived_from")
+    if derived:
+        verdicts = f"; verdicts {derived['verdicts']} (sha256 {derived['verdicts_sha256'][:12]})" if derived["verdicts"] else ""
+        rules = ", ".join(f"{k}={v}" for k, v in derived["filter"].items() if v not in (None, []))
+        lines.append(f"    derived from {derived['version']} (sha256 {derived['version_sha256'][:12]}) by {rules}{verdicts}")
     return "\n".join(lines)
 
 

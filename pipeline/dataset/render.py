@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Collection, Iterator
 
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
@@ -42,8 +42,9 @@ class VersionSample:
     scores: np.ndarray
 
 
-def read_samples(version: DatasetVersion, limit: int) -> Iterator[VersionSample]:
-    """The first ``limit`` samples in shard order (reading no more of the version than that)."""
+def read_samples(version: DatasetVersion, limit: int, keys: Collection[str] | None = None) -> Iterator[VersionSample]:
+    """The first ``limit`` samples in shard order (reading no more of the version than that);
+    with ``keys``, only those samples (the others are skipped undecoded)."""
     vocab = version.vocab
     vocab_rows = {row["vocab_id"]: number for number, row in enumerate(vocab)}
     words = [row["word"] for row in vocab]
@@ -56,6 +57,8 @@ def read_samples(version: DatasetVersion, limit: int) -> Iterator[VersionSample]
         path = version.shard_path(entry["name"])
         with FileSystems.open(path, compression_type="uncompressed") as stream:
             for item in read_shard(stream, entry["name"]):
+                if keys is not None and item.key not in keys:
+                    continue
                 if isinstance(item, Reject):
                     raise ConfigError(f"{path}: sample {item.key} cannot be read ({item.reason}: {item.detail}); "
                                       f"check the version with `xpm dataset verify {version.path}`.")
