@@ -190,6 +190,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from xpm.config import ConfigError
+    from xpm.io.jobs import check_writable
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -197,6 +198,7 @@ def run(args) -> int:
     rows = source_rows(args)
     if rows is None:
         raise ConfigError("name the source: --tsv FILE (captions TSV) or --coco-captions FILE.")
+    check_writable(out, "--out")
     summary = write_shards(rows, out, args.shard_size, quiet=args.quiet)
     print(f"{out}: {describe(summary)}")
     return 0

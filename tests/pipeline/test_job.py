@@ -68,11 +68,14 @@ def test_shards_hold_original_bytes_and_valid_pseudo_labels(first_run, inputs):
     assert seen > 0
 
 
-def test_a_second_run_makes_v2_with_identical_shards(first_run):
+def test_an_identical_rerun_names_its_version_and_new_version_makes_v2_with_identical_shards(first_run, capsys):
     root, config, run = first_run
     before = {p: file_sha256(p) for p in (root / "tiny" / "v1").rglob("*") if p.is_file()}
-    again = run_pseudo_label(config)
-    assert again.version_dir.endswith("/tiny/v2")
+    same = run_pseudo_label(config)
+    assert (same.identical, same.version_dir) == (True, run.version_dir)
+    assert not list((root / "tiny").glob("v2")) and not list((root / "tiny").glob(".staging-*"))
+    again = run_pseudo_label(config, new_version=True)
+    assert again.version_dir.endswith("/tiny/v2") and not again.identical
     assert [s["sha256"] for s in again.manifest["shards"]] == [s["sha256"] for s in run.manifest["shards"]]
     assert {p: file_sha256(p) for p in (root / "tiny" / "v1").rglob("*") if p.is_file()} == before  # v1 untouched
 

@@ -13,6 +13,7 @@ import torch
 from tqdm import tqdm
 
 from trainers.engine.loss_log import LossLog
+from xpm.io.jobs import Interrupted
 
 # A batch -> its losses (summed and optimised), or (losses, statistics to log beside them).
 LossFn = Callable[[object], "dict[str, torch.Tensor] | tuple[dict[str, torch.Tensor], dict[str, float]]"]
@@ -36,6 +37,7 @@ class TrainLoop:
     # Rank 0 logs and checkpoints; the others only train.
     is_main: bool = True
     _saved_rng: dict | None = field(default=None, init=False, repr=False)
+    _saved_step: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         cuda = self.device.type == "cuda" and self.amp
@@ -65,7 +67,8 @@ class TrainLoop:
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
         self._saved_rng = state
-        return int(state["step"])
+        self._saved_step = int(state["step"])
+        return self._saved_step
 
     def _restore_rng(self) -> None:
         # Applied after the batch iterator exists: creating a DataLoader iterator draws from the
@@ -85,6 +88,14 @@ class TrainLoop:
         bar = tqdm(total=self.max_steps, initial=start_step, unit="step", desc="train", disable=not (self.progress and self.is_main))
         batches = iter(batches)
         self._restore_rng()
+        try:
+            return self._steps(batches, compute_losses, step, bar)
+        except KeyboardInterrupt:
+            if not self._saved_step:
+                raise
+            raise Interrupted(f"the checkpoint of step {self._saved_step} of {self.max_steps}") from None
+
+    def _steps(self, batches, compute_losses: LossFn, step: int, bar) -> int:
         while step < self.max_steps:
             started = time.perf_counter()
             batch = next(batches)
@@ -116,6 +127,7 @@ class TrainLoop:
             bar.update(1)
             if self.is_main and (step % self.checkpoint_every == 0 or step == self.max_steps):
                 self.save(step, self.state(step))
+                self._saved_step = step
         bar.close()
         if self.log is not None:
             self.log.close()

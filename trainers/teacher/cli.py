@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from xpm.arguments import existing_file, existing_folder, new_or_folder
 
 HELP = "train the open-vocabulary teacher (Mask R-CNN, embedding head) on base-class COCO ground truth"
@@ -31,6 +33,7 @@ def run(args) -> int:
 
     from trainers.teacher.config import TeacherConfig
     from xpm.config import load_config, merge_overrides, parse_set_options
+    from xpm.io.jobs import check_writable
 
     overrides = merge_overrides(
         {
@@ -45,9 +48,12 @@ def run(args) -> int:
         parse_set_options(args.set),
     )
     config = load_config(TeacherConfig, args.config, overrides)
+    check_writable(args.out, "--out")
+    from trainers.engine.training_run import removed_unless_started
     from trainers.teacher.train import train_teacher  # torch and the rest: once the config is known good
 
-    result = train_teacher(config, args.out, progress=not args.quiet)
+    with removed_unless_started(Path(args.out)):
+        result = train_teacher(config, args.out, progress=not args.quiet)
     if result.reused:
         print(f"{result.model_path}: already trained ({result.steps} steps, same config)")
     else:
