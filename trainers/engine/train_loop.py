@@ -5,6 +5,7 @@ resumable state (step, optimizer, schedule, grad scaler, RNG)."""
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -14,10 +15,35 @@ from tqdm import tqdm
 
 from trainers.engine.loss_log import LossLog
 from xpm.io.jobs import Interrupted
+from xpm.progress import Progress
 
 # A batch -> its losses (summed and optimised), or (losses, statistics to log beside them).
 LossFn = Callable[[object], "dict[str, torch.Tensor] | tuple[dict[str, torch.Tensor], dict[str, float]]"]
 SaveFn = Callable[[int, dict], None]
+
+
+class _StepLines:
+    """tqdm's few calls the loop makes, as progress lines: a log file gets a line every few
+    seconds instead of one bar redrawn with carriage returns into a single endless line."""
+
+    def __init__(self, total: int, initial: int):
+        self._progress, self._loss = Progress("train", "steps", total=total, initial=initial), None
+
+    def set_postfix(self, loss: str) -> None:
+        self._loss = loss
+
+    def update(self, count: int) -> None:
+        self._progress.update(count, loss=self._loss)
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, initial: int, *, shown: bool):
+    """A bar on a terminal, lines elsewhere (a log file, a batch job's output), nothing when not shown."""
+    if shown and not sys.stderr.isatty():
+        return _StepLines(total, initial)
+    return tqdm(total=total, initial=initial, unit="step", desc="train", disable=not shown)
 
 
 @dataclass
@@ -85,7 +111,7 @@ class TrainLoop:
         """Steps ``start_step .. max_steps - 1``; returns the step reached."""
         self.model.train()
         step = start_step
-        bar = tqdm(total=self.max_steps, initial=start_step, unit="step", desc="train", disable=not (self.progress and self.is_main))
+        bar = _progress(self.max_steps, start_step, shown=self.progress and self.is_main)
         batches = iter(batches)
         self._restore_rng()
         try:

@@ -47,3 +47,16 @@ def test_ctrl_c_before_any_checkpoint_is_a_plain_interruption():
     with pytest.raises(KeyboardInterrupt) as interrupt:
         loop.run(iter(lambda: torch.ones(1, 1), None), _losses_until(1, loop))
     assert not isinstance(interrupt.value, Interrupted)
+
+
+def test_progress_off_a_terminal_is_lines_not_a_bar(caplog, capsys):
+    import logging
+
+    saved = []
+    loop = _loop(saved)
+    loop.progress = True
+    with caplog.at_level(logging.INFO, logger="xpm.progress"):
+        assert loop.run(iter(lambda: torch.ones(1, 1), None), _losses_until(-1, loop)) == 6
+    lines = [record.getMessage() for record in caplog.records if record.name == "xpm.progress"]
+    assert lines[0].startswith("train: 1/6 steps, ") and lines[-1].startswith("train: 6/6 steps, ")
+    assert "loss " in lines[-1] and "\r" not in capsys.readouterr().err
