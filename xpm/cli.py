@@ -42,7 +42,7 @@ COMMANDS = {
 # model, a lexicon to load): if one is still silent after STARTED_NOTICE_S, the dispatcher says
 # it is loading. A mistake found at once stays a single line.
 LONG_JOBS = frozenset({"synth", "train-teacher", "train-student", "calibrate-eta", "eval", "predict", "shard", "pseudo-label",
-                       "study-alignment", "demo", "experiment"})
+                       "study-alignment", "demo", "experiment", "dataset report"})
 STARTED_NOTICE_S = 2.0
 # Jobs that pick up where they stopped when started again with the same arguments.
 RESUMABLE = frozenset({"train-teacher", "train-student", "pseudo-label", "demo", "experiment"})
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     notice = threading.Timer(STARTED_NOTICE_S, logging.getLogger(PROGRESS_LOGGER).info,
                              [f"xpm {args.command}: started; loading libraries and inputs"])
     notice.daemon = True
-    if args.command in LONG_JOBS:
+    if args.command in LONG_JOBS or f"{args.command} {getattr(args, 'action', '')}" in LONG_JOBS:
         notice.start()
     try:
         return int(args._run(args) or 0)

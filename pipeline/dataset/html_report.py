@@ -10,6 +10,7 @@ last: a report folder whose index exists is complete.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from html import escape
 from pathlib import Path
@@ -20,6 +21,7 @@ from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
 from xpm.io.dataset_version import DatasetVersion
 from xpm.config import ConfigError
 from xpm.io.atomic import write_text_atomically
+from xpm.progress import LOGGER
 from xpm.visualize.charts import bar_chart, histograms, save_chart
 
 INDEX = "index.html"
@@ -94,6 +96,9 @@ def _chart_html(stem: str, alt: str) -> str:
 
 
 def _scores_section(version: DatasetVersion, out_dir: Path) -> str:
+    # Every label of every shard is read here: on a large version the report's longest step.
+    logging.getLogger(LOGGER).info(f"dataset report: reading the labels of {len(version.manifest['shards'])} shard(s) "
+                                   "for the alignment scores")
     scores = score_distribution(version)
     chart = ""
     if scores.kept_logits or scores.unlabeled_logits:

@@ -95,7 +95,7 @@ def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, 
     script.write_text(_SAVE_EACH_RANK)
     out = tmp_path / "out"
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone",
         str(script), str(tmp_path), "train-student", "--out", str(out), "--quiet", "--device", "cpu",
         "--data", config.data, "--base-gt", config.base_gt, "--base-images", config.base_images,
         "--split", config.split, "--init", config.init, "--max-steps", "3",

@@ -120,5 +120,5 @@ def exclusive(lock: str | Path, *, busy: Callable[[str], str], wait: bool = Fals
         os.write(descriptor, json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode())
         yield
     finally:
-        os.unlink(lock)
+        lock.unlink(missing_ok=True)
         os.close(descriptor)

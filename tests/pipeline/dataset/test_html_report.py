@@ -56,8 +56,12 @@ def test_static_files_with_relative_links_that_exist(report, tiny_version):
 
 def test_report_command(tiny_version, tmp_path, capsys):
     assert main(["dataset", "report", str(tiny_version), "--out", str(tmp_path / "r"), "--samples", "2"]) == 0
-    assert (tmp_path / "r" / "index.html").is_file() and "open it in a browser" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert (tmp_path / "r" / "index.html").is_file() and "open it in a browser" in printed.out
     assert len(list((tmp_path / "r" / "samples").glob("0*.png"))) == 2
+    progress = [line for line in printed.err.splitlines() if "loading libraries" not in line]
+    assert progress[0].startswith("dataset report: reading the labels of ") and progress[0].endswith(" for the alignment scores")
+    assert progress[1].startswith("render: 1/2 samples") and progress[-1].startswith("render: 2/2 samples")
 
 
 def _chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
