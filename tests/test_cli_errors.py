@@ -247,3 +247,42 @@ def test_a_training_run_that_fails_before_its_first_checkpoint_leaves_no_folder(
     assert main(argv) == 2
     assert "split" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_packaged_config_is_named_from_any_folder_and_an_unknown_one_lists_them(tmp_path, monkeypatch, capsys):
+    from xpm.cli import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["train-teacher", "--out", "run", "--config", "teacher_cpu"])
+    assert args.config == TEACHER_YAML
+    assert main(["train-student", "--out", "run", "--config", "student_gpu"]) == 2
+    assert "argument --config: student_gpu does not exist; give a YAML file or a packaged config (student_cpu, teacher_cpu)" \
+        in capsys.readouterr().err
+
+
+def _teacher_argv(world, out, *extra) -> list[str]:
+    return ["train-teacher", "--config", "teacher_cpu", "--out", str(out), "--train-gt", str(world / "train" / "instances_base.json"),
+            "--train-images", str(world / "train" / "images"), "--split", str(world / "split.json"), "--device", "cpu", *extra]
+
+
+def test_imagenet_weights_from_a_state_dict_file_and_a_missing_one_named(tiny_world, tmp_path, capsys):
+    import torch
+    from torchvision import models
+
+    from xpm.modeling.checkpoint import read_checkpoint
+
+    missing = tmp_path / "resnet18-f37072fd.pth"
+    assert main(_teacher_argv(tiny_world, tmp_path / "run", "--set", f"model.backbone_weights={missing}")) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xpm train-teacher: error: backbone_weights {missing} does not exist; give a torchvision resnet18 state-dict file, "
+        "'auto' (torchvision's cache when present) or 'none' (from scratch).")
+    assert not (tmp_path / "run").exists()
+    torch.manual_seed(0)
+    weights = models.resnet18(weights=None).state_dict()  # random, of the shapes ImageNet's file has
+    torch.save(weights, missing)
+    assert main(_teacher_argv(tiny_world, tmp_path / "run", "--set", f"model.backbone_weights={missing}",
+                              "--max-steps", "1", "--quiet")) == 0
+    checkpoint = read_checkpoint(tmp_path / "run" / "model.pt")
+    assert checkpoint.pretrained_backbone
+    # The stem is frozen when the backbone is pretrained: after a step it still holds the file's weights.
+    torch.testing.assert_close(checkpoint.state_dict["backbone.body.conv1.weight"], weights["conv1.weight"])

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xpm.arguments import existing_file, existing_folder, new_or_folder
+from xpm.arguments import config_file, existing_file, existing_folder, new_or_folder
 
 HELP = "train the robust student (L_GT + L_M + L_X^alpha) from a teacher on a dataset version"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", type=new_or_folder, required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
-    parser.add_argument("--config", type=existing_file, help="YAML with StudentConfig fields")
+    parser.add_argument("--config", type=config_file, help="YAML with StudentConfig fields, or a packaged one by name: "
+                        "student_cpu")
     parser.add_argument("--data", type=existing_folder, help="dataset version ROOT/NAME/vN written by pseudo-label")
     parser.add_argument("--base-gt", type=existing_file, help="COCO instances JSON of the base classes")
     parser.add_argument("--base-images", type=existing_folder, help="folder of the base-GT images")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xpm.arguments import existing_file, existing_folder, new_or_folder
+from xpm.arguments import config_file, existing_file, existing_folder, new_or_folder
 
 HELP = "train the open-vocabulary teacher (Mask R-CNN, embedding head) on base-class COCO ground truth"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", type=new_or_folder, required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
-    parser.add_argument("--config", type=existing_file, help="YAML with TeacherConfig fields (e.g. xpm/configs/teacher_cpu.yaml)")
+    parser.add_argument("--config", type=config_file, help="YAML with TeacherConfig fields, or a packaged one by name: "
+                        "teacher_cpu (ResNet-18 at 128 px, for a CPU)")
     parser.add_argument("--train-gt", type=existing_file, help="COCO instances JSON of the base classes")
     parser.add_argument("--train-images", type=existing_folder, help="folder of the training images")
     parser.add_argument("--split", type=existing_file, help="split JSON: its base classes are the training vocabulary")
