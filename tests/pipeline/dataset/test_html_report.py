@@ -93,6 +93,18 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     # bring thousands, so this fails when the thumbnails do not render.
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 2000
 
+    # The charts alone, as Chromium draws them: a blank or undecodable PNG leaves a white page.
+    for chart in ("nouns.png", "scores.png"):
+        page = tmp_path / f"{chart}.html"
+        page.write_text(f'<html><body style="margin:0"><img src="{(report.parent / chart).as_uri()}"></body></html>')
+        shot = tmp_path / f"{chart}.shot.png"
+        result = _chromium(page, tmp_path / f"profile-{chart}", f"--screenshot={shot}", "--window-size=800,600",
+                           "--allow-file-access-from-files")
+        assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+        drawn = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+        ink = (np.abs(drawn - 255).sum(axis=2) > 60).mean()  # share of pixels clearly not white
+        assert 0.01 < ink < 0.6, (chart, ink)
+
 
 def test_the_score_distribution_counts_every_label_once(tiny_version):
     from pipeline.dataset.inspect import score_distribution
