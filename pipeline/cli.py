@@ -77,13 +77,14 @@ def _check_before_loading(args) -> None:
     the teacher file, the input pattern."""
     from pipeline.config import check_name
     from xpm.config import ConfigError
-    from xpm.io import paths
     from xpm.io.shard_inputs import expand_inputs
 
     if args.name:
         check_name(args.name)
-    if args.teacher and not paths.exists(args.teacher):
-        raise ConfigError(f"--teacher {args.teacher} does not exist; give the teacher's model.pt (train-teacher's RUN/model.pt).")
+    # A remote teacher is checked where it is read, by Beam's file systems (fsspec may lack its scheme).
+    if args.teacher and "://" not in args.teacher and not os.path.isfile(args.teacher):
+        what = "is a folder" if os.path.isdir(args.teacher) else "does not exist"
+        raise ConfigError(f"--teacher {args.teacher} {what}; give the teacher's model.pt (train-teacher's RUN/model.pt).")
     if args.input:
         expand_inputs(args.input)
 
