@@ -188,7 +188,7 @@ def test_dataset_diff_reports_lineage_nouns_and_samples(first_run, capsys):
     assert "samples added" in capsys.readouterr().out
 
 
-def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_path, capsys):
+def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, png_bomb, tmp_path, capsys):
     from PIL import Image
 
     from xpm.cli import main
@@ -198,18 +198,23 @@ def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_p
     for index in range(3):
         Image.new("RGB", (64, 64), (40 * index, 90, 200)).save(files / f"{index:09d}.jpg")
         (files / f"{index:09d}.json").write_text(json.dumps({"url": f"http://x/{index}.jpg"}))
+    (files / "000000003.png").write_bytes(png_bomb)  # a bad row and no more
+    (files / "000000003.json").write_text(json.dumps({"url": "http://x/3.png"}))
     (tmp_path / "cc.tsv").write_text("a dog on a sofa\thttp://x/0.jpg\na red bus\thttp://x/1.jpg\nno nouns here\thttp://x/2.jpg\n"
-                                     "a lost cat\thttp://x/9.jpg\n")
+                                     "a lost cat\thttp://x/9.jpg\na huge kite\thttp://x/3.png\n")
     arguments = ["pseudo-label", "--tsv", str(tmp_path / "cc.tsv"), "--images", str(files), "--teacher", str(tiny_teacher),
                  "--output", str(tmp_path / "out"), "--name", "cc", "--device", "cpu", "--shard-size", "2"]
     assert main(arguments) == 0
     captured = capsys.readouterr()
     out = captured.out
-    assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 1" in out
-    assert "pseudo-label: 2 input shard(s) to label" in captured.err
-    assert "pseudo-label: 2/2 shards" in captured.err and "rejects so far 2" in captured.err
-    manifest = json.loads((tmp_path / "out" / "cc" / "v1" / "manifest.json").read_text())
-    assert manifest["counts"]["samples_read"] == 4  # every TSV row, the one without an image as a reject
+    assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 2" in out
+    assert "pseudo-label: 3 input shard(s) to label" in captured.err
+    assert "pseudo-label: 3/3 shards" in captured.err and "rejects so far 3" in captured.err
+    version = tmp_path / "out" / "cc" / "v1"
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["counts"]["samples_read"] == 5  # every TSV row, those without a usable image as rejects
+    details = {row["key"]: row["detail"] for row in pq.read_table(version / "rejects.parquet").to_pylist()}
+    assert details["000020000"] == "image too large to decode"
 
 
 def test_multi_processing_workers_give_the_same_shards(first_run, tmp_path):
