@@ -225,7 +225,7 @@ def _label(config: PseudoLabelConfig, beam_args: list[str], runner: str, checkpo
     # One line per finished pipeline (its shards are written together, after the teacher's last
     # batch); the teacher's own lines show the images between them.
     progress = Progress("pseudo-label", "shards", total=len(inputs), initial=len(done), interval=0)
-    samples = rejects = finished = 0
+    samples = rejects = 0
     try:
         for start in range(0, len(todo), chunk):
             batch = todo[start : start + chunk]
@@ -233,10 +233,11 @@ def _label(config: PseudoLabelConfig, beam_args: list[str], runner: str, checkpo
                 build_pipeline(pipeline, batch, staging, config, checkpoint, teacher_sha, thresholds)
             for record in (json.loads(read_bytes(part_path(staging, shard_name_of(path)))) for path in batch):
                 samples, rejects = samples + len(record["index"]), rejects + len(record["rejects"])
-            finished += len(batch)
             progress.update(len(batch), samples_so_far=samples, rejects_so_far=rejects)
     except KeyboardInterrupt:
-        kept = len(done) + finished
+        # What is on disk, not what this loop has counted: a pipeline may have written its shards
+        # and been stopped before it returned.
+        kept = sum(FileSystems.exists(part_path(staging, shard)) for shard in shards)
         raise Interrupted(f"{kept} of {len(inputs)} shards in {staging}") from None
     lineage = {
         "teacher_sha256": teacher_sha,

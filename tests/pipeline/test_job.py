@@ -326,3 +326,14 @@ def test_runner_options_name_the_local_runner_by_default_and_spread_shards_on_da
                                               "--dask_partition_size=1"]
     args, _ = runner_options(["--runner=DaskRunner", "--dask_npartitions=3"])
     assert args == [f"--runner={DASK_RUNNER}", "--dask_npartitions=3"]
+
+
+def test_the_same_inputs_and_teacher_spelt_another_way_are_the_same_run(first_run, monkeypatch):
+    from pipeline.job import run_identity_for
+
+    _, config, _ = first_run
+    inputs = Path(config.input).parent
+    monkeypatch.chdir(inputs.parent)  # a relative glob from another folder, and a relative teacher path
+    respelt = dataclasses.replace(config, input=f"{inputs.name}/*.tar", teacher=os.path.relpath(config.teacher))
+    assert run_identity_for(respelt) == run_identity_for(config)
+    assert run_identity_for(dataclasses.replace(config, max_pixels=1000)) != run_identity_for(config)
