@@ -31,12 +31,13 @@ def _is_remote(path: str | Path) -> bool:
     return "://" in str(path)
 
 
-def _size(count: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+def _size(count: float) -> str:
+    if count < 1000:
+        return f"{count:.0f} bytes"
+    for unit in ("KB", "MB", "GB", "TB"):
         count /= 1000
-    raise AssertionError("unreachable")
+        if count < 1000 or unit == "TB":
+            return f"{count:.1f} {unit}"
 
 
 def check_writable(path: str | Path, option: str, *, needs_bytes: int = 0) -> None:
