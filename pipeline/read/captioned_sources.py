@@ -51,6 +51,13 @@ def _looks_like_header(fields: list[str]) -> bool:
     return len(fields) >= 2 and fields[0].strip().lower() == "caption" and fields[1].strip().lower() in IMAGE_COLUMN_NAMES
 
 
+def _local_image(path: Path) -> tuple[Path | None, str]:
+    """``(path, "")`` for an image file, else ``(None, why not)``."""
+    if path.is_file():
+        return path, ""
+    return None, IMAGE_PATH_IS_FOLDER if path.is_dir() else IMAGE_FILE_MISSING
+
+
 def _tsv_lines(tsv: Path) -> Iterator[tuple[int, list[str] | BadRow]]:
     """``(line number, fields)`` per line, or the line as a :class:`BadRow` where it is not UTF-8:
     a caption is never guessed at, and one such line of millions does not stop the job. A
@@ -122,9 +129,7 @@ def conceptual_captions(tsv: Path, images: dict[str, Path], image_root: Path | N
             image = images.get(where)
             yield SourceRow(caption, where, image, "" if image else NO_IMAGE_FOR_URL)
         else:
-            path = root / where
-            error = "" if path.is_file() else IMAGE_PATH_IS_FOLDER if path.is_dir() else IMAGE_FILE_MISSING
-            yield SourceRow(caption, where, None if error else path, error)
+            yield SourceRow(caption, where, *_local_image(root / where))
 
 
 def coco_captions(captions_json: Path, images_dir: Path) -> Iterator[SourceRow | BadRow]:
@@ -150,6 +155,4 @@ def coco_captions(captions_json: Path, images_dir: Path) -> Iterator[SourceRow |
             yield BadRow(number, json.dumps(image)[:200], "an image entry needs 'id' and 'file_name'")
     for image in sorted(entries, key=lambda i: i["id"]):
         text = " ".join(c if c.endswith(".") else c + "." for c in captions.get(image["id"], []))
-        path = images_dir / image["file_name"]
-        yield SourceRow(text, image.get("coco_url") or image["file_name"], path if path.is_file() else None,
-                        "" if path.is_file() else IMAGE_FILE_MISSING)
+        yield SourceRow(text, image.get("coco_url") or image["file_name"], *_local_image(images_dir / image["file_name"]))

@@ -53,9 +53,12 @@ def test_coco_captions_join_an_images_captions(tmp_path):
     data = {"images": [{"id": 1, "file_name": "1.jpg"}, {"id": 2, "file_name": "2.jpg"}],
             "annotations": [{"image_id": 1, "caption": "A dog"}, {"image_id": 1, "caption": "a  brown dog."}]}
     (tmp_path / "captions.json").write_text(json.dumps(data))
+    (tmp_path / "3.jpg").mkdir()
+    data["images"].append({"id": 3, "file_name": "3.jpg"})
+    (tmp_path / "captions.json").write_text(json.dumps(data))
     rows = list(coco_captions(tmp_path / "captions.json", tmp_path))
     assert rows[0].caption == "A dog. a brown dog." and rows[0].image is not None
-    assert rows[1].image is None
+    assert [(row.image, row.error) for row in rows[1:]] == [(None, "image file not found"), (None, "image path is a folder")]
 
 
 def test_shard_command_refuses_an_ambiguous_source(cc_folder, tmp_path, capsys):
