@@ -152,6 +152,7 @@ def _members(blocks: _Blocks) -> Iterator[_Member | _Skipped]:
                     return
                 info = _header(block, strict=True)
             yield _Skipped(start, blocks.offset - BLOCK, claimed)
+            long_name, pax = None, {}  # they named the member that was lost
         size = int(pax.get("size", info.size))
         data = blocks.read(size)
         blocks.read(-size % BLOCK)

@@ -147,3 +147,19 @@ def test_the_read_stage_accounts_for_every_sample_of_a_damaged_shard(tmp_path):
     assert [(shard, r.key, r.reason) for shard, r in tagged[REJECTS]] == [("00007", "0004", "corrupt_tar")]
     ((_, info),) = tagged[INPUTS]
     assert info["samples_read"] == 10 and info["bytes"] == len(data)
+
+
+def test_a_long_name_whose_member_header_is_damaged_names_nothing_after_it():
+    buffer = io.BytesIO()
+    long_key = "k" * 120
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add_tar_member(tar, f"{long_key}.txt", b"a cat")
+        add_tar_member(tar, "0002.txt", b"a dog")
+    data = bytearray(buffer.getvalue())
+    with tarfile.open(fileobj=io.BytesIO(bytes(data))) as tar:
+        member = tar.getmembers()[0]
+    header = member.offset_data - 512  # the member's own header, after its extended (pax) header
+    data[header + 124 : header + 130] = b"999999"
+    items = list(read_shard(io.BytesIO(bytes(data)), "s"))
+    assert [(item.key, type(item).__name__) for item in items] == [("0002", "Reject")]
+    assert items[0].reason == "corrupt_tar"
