@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from xpm.arguments import existing_file
 
 HELP = "pseudo-label captioned shards with a teacher (Apache Beam) into an immutable dataset version"
@@ -34,6 +37,10 @@ def add_arguments(parser) -> None:
                         help="input shards per Beam pipeline run; 0 = all at once (for Dataflow/Flink/Spark); default 4")
     add_source_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--wait", action="store_true", help="when the same run is already going (same inputs, teacher, "
+                        "settings and output), wait for it instead of stopping")
+    parser.add_argument("--new-version", action="store_true", help="make a new version even when one of this same run "
+                        "exists (by default that one is named and nothing is made)")
     parser.epilog = (
         "Any other --option goes to Apache Beam: --runner (default: the local FnApiRunner, which needs no "
         "download), --direct_num_workers N, --direct_running_mode in_memory|multi_threading|multi_processing, "
@@ -41,32 +48,59 @@ def add_arguments(parser) -> None:
     )
 
 
-def shard_source(rows, args) -> str:
-    """Shards a TSV / COCO-captions source once into ``OUTPUT/NAME/.sources/<hash>/`` (reused
-    when the same source files are given again) and returns their pattern."""
+def source_folder(args) -> Path:
+    """Where a TSV / COCO-captions source is sharded: ``OUTPUT/NAME/.sources/<hash>/``, named by
+    the source files (resolved) and their times, so the same source given again is reused."""
     import hashlib
     import json
-    from pathlib import Path
 
-    from pipeline.shard import SUMMARY_FILE, describe, write_shards
     from xpm.config import ConfigError
 
     if not args.output or not args.name:
         raise ConfigError("--output and --name are required.")
     named = [p for p in (args.tsv, args.images, args.url_map, args.coco_captions) if p]
     stamp = json.dumps([[str(Path(p).resolve()), Path(p).stat().st_mtime_ns if Path(p).exists() else 0] for p in named] + [args.shard_size])
-    folder = Path(args.output) / args.name / ".sources" / hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    return Path(args.output) / args.name / ".sources" / hashlib.sha256(stamp.encode()).hexdigest()[:16]
+
+
+def shard_source(rows, folder: Path, args) -> None:
+    """Shards the source into ``folder`` unless an earlier run did."""
+    from pipeline.shard import SUMMARY_FILE, describe, write_shards
+
     if not (folder / SUMMARY_FILE).is_file():
-        print(f"sharding the source into {folder}: {describe(write_shards(rows, folder, args.shard_size, quiet=args.quiet))}",
-              flush=True)
-    return str(folder / "*.tar")
+        summary = write_shards(rows, folder, args.shard_size, quiet=args.quiet)
+        print(f"sharding the source into {folder}: {describe(summary)}", flush=True)
+
+
+def _check_before_loading(args) -> None:
+    """The mistakes that need no model, found before torch and Beam load (seconds): the name,
+    the teacher file, the input pattern."""
+    from pipeline.config import check_name
+    from xpm.config import ConfigError
+    from xpm.io.shard_inputs import expand_inputs
+
+    if args.name:
+        check_name(args.name)
+    # A remote teacher is checked where it is read, by Beam's file systems (fsspec may lack its scheme).
+    if args.teacher and "://" not in args.teacher and not os.path.isfile(args.teacher):
+        what = "is a folder" if os.path.isdir(args.teacher) else "does not exist"
+        raise ConfigError(f"--teacher {args.teacher} {what}; give the teacher's model.pt (train-teacher's RUN/model.pt).")
+    if args.input:
+        expand_inputs(args.input)
+
+
+def _input_bytes(pattern: str) -> int:
+    """The input shards' size: about what the version takes (the images again, plus labels)."""
+    from xpm.io.shard_inputs import expand_inputs
+
+    return sum(os.path.getsize(path) for path in expand_inputs(pattern) if "://" not in path)
 
 
 def run(args) -> int:
     from pipeline.config import PseudoLabelConfig
-    from pipeline.job import run_pseudo_label
     from pipeline.shard import source_rows
     from xpm.config import ConfigError, load_config
+    from xpm.io.jobs import check_writable
 
     overrides = {
         "input": args.input, "teacher": args.teacher, "output": args.output, "name": args.name,
@@ -74,14 +108,25 @@ def run(args) -> int:
         "inference": args.inference,
         "shards_per_pipeline": args.shards_per_pipeline,
     }
+    _check_before_loading(args)
     rows = source_rows(args)
     if rows is not None:
         if args.input:
             raise ConfigError("give --input shards or a source (--tsv / --coco-captions), not both.")
-        overrides["input"] = shard_source(rows, args)
+        folder = source_folder(args)
+        overrides["input"] = str(folder / "*.tar")
     config = load_config(PseudoLabelConfig, args.config, overrides)
-    result = run_pseudo_label(config, args.beam_args)
+    check_writable(config.output, "--output", needs_bytes=0 if rows is not None else _input_bytes(config.input))
+    if rows is not None:
+        shard_source(rows, folder, args)
+    from pipeline.job import run_pseudo_label  # torch and Beam: only now
+
+    result = run_pseudo_label(config, args.beam_args, wait=args.wait, new_version=args.new_version)
     counts = result.manifest["counts"]
+    if result.identical:
+        print(f"identical to {result.version_dir} (same inputs, teacher and settings): nothing made; "
+              "--new-version makes another version")
+        return 0
     resumed = f"; {result.resumed_shards} shard(s) reused from an interrupted run" if result.resumed_shards else ""
     print(
         f"{result.version_dir}: {counts['samples']} samples in {len(result.manifest['shards'])} shard(s), "

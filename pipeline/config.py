@@ -7,6 +7,13 @@ from dataclasses import dataclass
 INFERENCE_MODES = ("whole-shard", "run-inference")
 
 
+def check_name(name: str) -> None:
+    from xpm.config import ConfigError
+
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"pseudo-label config: name {name!r} (--name): letters, digits, '-' and '_' only.")
+
+
 @dataclass(frozen=True)
 class PseudoLabelConfig:
     # Input shards: a brace pattern ('DIR/{00000..00099}.tar'), a glob, or a comma list.
@@ -43,8 +50,7 @@ class PseudoLabelConfig:
         for field_name in ("input", "teacher", "output", "name"):
             if not getattr(self, field_name):
                 raise ValueError(f"pseudo-label config: {field_name} is required (--{field_name}).")
-        if not self.name.replace("-", "").replace("_", "").isalnum():
-            raise ValueError(f"pseudo-label config: name {self.name!r}: letters, digits, '-' and '_' only.")
+        check_name(self.name)
         from xpm.modeling.alignment import parse_alignment
 
         try:

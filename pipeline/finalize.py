@@ -55,6 +55,7 @@ def finalize_version(staging: str, shards: list[str], lineage: dict, embed, voca
     index = [row for part in parts for row in part["index"]]
     rejects = [row for part in parts for row in part["rejects"]]
     senses = Counter((noun, synset) for row in index for noun, synset in zip(row["nouns"], row.pop("synsets")))
+    by_word = Counter((word, reason) for row in index for word, reason in zip(row["unlabeled_nouns"], row["unlabeled_reasons"]))
     unlabeled = Counter(reason for row in index for reason in row.pop("unlabeled_reasons"))
     # One row of V_C per word (its vocab_id, its embedding): a word the captions use in two senses
     # must not appear twice, or the student's softmax over V_C would split each of its labels
@@ -86,6 +87,8 @@ def finalize_version(staging: str, shards: list[str], lineage: dict, embed, voca
             "rejects_by_reason": dict(sorted(Counter(f"{r['stage']}/{r['reason']}" for r in rejects).items())),
             "nouns": sum(counts.values()),
             "unlabeled_by_reason": dict(sorted(unlabeled.items())),
+            "unlabeled_by_word": {word: {r: n for (w, r), n in sorted(by_word.items()) if w == word}
+                                  for word in sorted({word for word, _ in by_word})},
             "vocabulary": len(vocab),
         },
         "lineage": {

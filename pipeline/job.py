@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +36,15 @@ from xpm.nouns import NounExtractor, load_lexicon
 from pipeline.pseudo_labels import lexicon_vocab_ids
 from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample, WriteShard
 from pipeline.whole_shard import LabelShard
-from pipeline.version import commit_version, run_identity, staging_dir
+from pipeline.version import commit_version, lock_path, run_identity, staging_dir
 from pipeline.write.filesystem import local_copy, read_bytes, write_bytes
 from pipeline.write.shard_writer import canonical_json
-from schemas.dataset_version import THRESHOLDS_FILE
+from schemas.dataset_version import MANIFEST_FILE, THRESHOLDS_FILE, version_dir_name
 from xpm.modeling.alignment import parse_alignment
 from xpm.config import ConfigError, to_dict
+from xpm.io.dataset_version import existing_versions
 from xpm.io.hashing import file_sha256
+from xpm.io.jobs import Interrupted, exclusive
 from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
 from xpm.progress import LOGGER, Progress
 
@@ -60,6 +63,8 @@ class PseudoLabelRun:
     version_dir: str
     manifest: dict
     resumed_shards: int
+    # True when the version is one an earlier run of the same identity committed.
+    identical: bool = False
 
 
 def _code_commit() -> str:
@@ -125,9 +130,15 @@ def run_identity_for(config: PseudoLabelConfig, inputs: list[str] | None = None,
     sizes, the teacher's hash and every setting that can change a shard's bytes (so not where the
     output goes, nor how many shards one Beam pipeline takes)."""
     inputs = inputs if inputs is not None else expand_inputs(config.input)
-    sizes = {path: FileSystems.match([path])[0].metadata_list[0].size_in_bytes for path in inputs}
-    settings = {k: v for k, v in to_dict(config).items() if k not in ("output", "name", "shards_per_pipeline")}
+    # By resolved path: 'shards/*.tar' from one folder and '../x/shards/*.tar' from another are
+    # the same inputs, as the teacher is the same by its hash however its path is spelled.
+    sizes = {_resolved(path): FileSystems.match([path])[0].metadata_list[0].size_in_bytes for path in inputs}
+    settings = {k: v for k, v in to_dict(config).items() if k not in ("input", "teacher", "output", "name", "shards_per_pipeline")}
     return run_identity({"inputs": sizes, "teacher": teacher_sha or file_sha256(local_copy(config.teacher)), "config": settings})
+
+
+def _resolved(path: str) -> str:
+    return path if "://" in path else os.path.realpath(path)
 
 
 def _calibrated_thresholds(config: PseudoLabelConfig, checkpoint, inputs: list[str], staging: str, lexicon,
@@ -152,7 +163,25 @@ def _calibrated_thresholds(config: PseudoLabelConfig, checkpoint, inputs: list[s
     return thresholds
 
 
-def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = None) -> PseudoLabelRun:
+def _identical_version(dataset_dir: str, identity: str) -> str | None:
+    """The committed version a run of this identity made, if any."""
+    for number in sorted(existing_versions(dataset_dir)):
+        path = FileSystems.join(dataset_dir, version_dir_name(number))
+        try:
+            manifest = json.loads(read_bytes(FileSystems.join(path, MANIFEST_FILE)))
+        except (OSError, ValueError):
+            continue
+        if manifest.get("lineage", {}).get("run_identity") == identity:
+            return path
+    return None
+
+
+def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = None, *, wait: bool = False,
+                     new_version: bool = False) -> PseudoLabelRun:
+    """The version of ``config``'s run: a new ``vN``; or, when a version of this very run (same
+    inputs, teacher and settings) exists and ``new_version`` is not asked for, that version,
+    untouched. One launch of a run at a time: another one already running is an error, or with
+    ``wait`` is waited for."""
     beam_args, runner = runner_options(list(beam_args or []))
     if runner == DASK_RUNNER and config.inference != "whole-shard":
         # Measured with Beam 2.77: DaskRunner hands a DoFn's tagged outputs on with its main
@@ -162,13 +191,29 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
                           "and drops what finish_bundle emits; use --inference whole-shard (the default).")
     teacher_file = local_copy(config.teacher)
     checkpoint = read_checkpoint(teacher_file)
-    embedder = text_embedder_for(checkpoint, config.teacher)
     TeacherModelHandler(config.teacher, device=config.device)  # device errors before any work
     teacher_sha = file_sha256(teacher_file)
     inputs = expand_inputs(config.input)
     identity = run_identity_for(config, inputs, teacher_sha)
     dataset_dir = FileSystems.join(config.output, config.name)
     staging = staging_dir(dataset_dir, identity)
+
+    def busy(holder: str) -> str:
+        return (f"this run is already running ({holder}), writing {staging}; wait for it to finish, "
+                "or give --wait to start when it has")
+
+    with exclusive(lock_path(staging), busy=busy, wait=wait,
+                   waiting=lambda holder: progress_log.info(f"pseudo-label: waiting for the same run ({holder})")):
+        identical = None if new_version else _identical_version(dataset_dir, identity)
+        if identical is not None:
+            manifest = json.loads(read_bytes(FileSystems.join(identical, MANIFEST_FILE)))
+            return PseudoLabelRun(identical, manifest, resumed_shards=0, identical=True)
+        return _label(config, beam_args, runner, checkpoint, teacher_sha, inputs, identity, dataset_dir, staging)
+
+
+def _label(config: PseudoLabelConfig, beam_args: list[str], runner: str, checkpoint, teacher_sha: str, inputs: list[str],
+           identity: str, dataset_dir: str, staging: str) -> PseudoLabelRun:
+    embedder = text_embedder_for(checkpoint, config.teacher)
     shards = [shard_name_of(path) for path in inputs]
     done = {shard for shard in shards if FileSystems.exists(part_path(staging, shard))}
     todo = [path for path in inputs if shard_name_of(path) not in done]
@@ -181,13 +226,19 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
     # batch); the teacher's own lines show the images between them.
     progress = Progress("pseudo-label", "shards", total=len(inputs), initial=len(done), interval=0)
     samples = rejects = 0
-    for start in range(0, len(todo), chunk):
-        batch = todo[start : start + chunk]
-        with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
-            build_pipeline(pipeline, batch, staging, config, checkpoint, teacher_sha, thresholds)
-        for record in (json.loads(read_bytes(part_path(staging, shard_name_of(path)))) for path in batch):
-            samples, rejects = samples + len(record["index"]), rejects + len(record["rejects"])
-        progress.update(len(batch), samples_so_far=samples, rejects_so_far=rejects)
+    try:
+        for start in range(0, len(todo), chunk):
+            batch = todo[start : start + chunk]
+            with beam.Pipeline(options=PipelineOptions(beam_args)) as pipeline:
+                build_pipeline(pipeline, batch, staging, config, checkpoint, teacher_sha, thresholds)
+            for record in (json.loads(read_bytes(part_path(staging, shard_name_of(path)))) for path in batch):
+                samples, rejects = samples + len(record["index"]), rejects + len(record["rejects"])
+            progress.update(len(batch), samples_so_far=samples, rejects_so_far=rejects)
+    except KeyboardInterrupt:
+        # What is on disk, not what this loop has counted: a pipeline may have written its shards
+        # and been stopped before it returned.
+        kept = sum(FileSystems.exists(part_path(staging, shard)) for shard in shards)
+        raise Interrupted(f"{kept} of {len(inputs)} shards in {staging}") from None
     lineage = {
         "teacher_sha256": teacher_sha,
         "teacher": config.teacher,
@@ -197,6 +248,7 @@ def run_pseudo_label(config: PseudoLabelConfig, beam_args: list[str] | None = No
         "code_commit": _code_commit(),
         "beam_version": beam.__version__,
         "runner": runner,
+        "run_identity": identity,
     }
     manifest = finalize_version(staging, shards, lineage, WordEmbeddings(embedder), lexicon_vocab_ids(lexicon))
     if manifest["counts"]["samples"] == 0:

@@ -28,6 +28,34 @@ BAD_ROWS_FILE = "bad_rows.jsonl"
 SUMMARY_FILE = "_SHARDED"
 
 
+IMAGE_TOO_LARGE = "image too large to decode"
+# Member extension by the format PIL finds in the bytes; any other format keeps the default one
+# (the pipeline decodes by content, and records an image it cannot read).
+EXTENSION_OF_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def _probe(data: bytes) -> tuple[int, int, str] | str:
+    """An image's width, height and member extension from its header, without decoding its
+    pixels; or why it is refused: a decompression bomb (a few bytes claiming gigapixels) is a
+    failed row, never an error that stops the job."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    from schemas.captioned_shard import IMAGE_EXT
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return (*image.size, EXTENSION_OF_FORMAT.get(image.format, IMAGE_EXT))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return IMAGE_TOO_LARGE
+    except (OSError, ValueError, SyntaxError):
+        return 0, 0, IMAGE_EXT  # the pipeline's decode stage records why
+
+
 def staging_dir(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.partial"
 
@@ -42,7 +70,6 @@ def write_shards(rows: Iterable[SourceRow | BadRow], out_dir: Path, shard_size: 
     import json
     import shutil
 
-    from PIL import Image
     from tqdm import tqdm
 
     from schemas.captioned_shard import sample_key
@@ -67,12 +94,13 @@ def write_shards(rows: Iterable[SourceRow | BadRow], out_dir: Path, shard_size: 
     try:
         with (staging / BAD_ROWS_FILE).open("w", encoding="utf-8") as bad, \
                 tqdm(unit="row", desc=f"shard {out_dir.name}", disable=quiet, mininterval=1.0) as bar:
-            bad_rows = 0
+            bad_rows, first_bad = 0, None
             for row in rows:
                 bar.update(1)
                 if isinstance(row, BadRow):
                     bad.write(json.dumps({"line": row.line, "text": row.text, "reason": row.reason}) + "\n")
                     bad_rows += 1
+                    first_bad = first_bad or row
                     continue
                 key = sample_key(shard, len(samples) + len(failures), shard_size)
                 if row.image is None:
@@ -80,12 +108,13 @@ def write_shards(rows: Iterable[SourceRow | BadRow], out_dir: Path, shard_size: 
                     missing[row.error] += 1
                 else:
                     data = row.image.read_bytes()
-                    try:
-                        with Image.open(row.image) as image:
-                            width, height = image.size
-                    except (OSError, ValueError):
-                        width = height = 0  # the pipeline's decode stage records why
-                    samples.append(CaptionedSample(key, data, row.caption, width, height, row.url))
+                    probed = _probe(data)
+                    if isinstance(probed, str):
+                        failures.append(FailedSample(key, row.caption, row.url, probed))
+                        missing[probed] += 1
+                    else:
+                        width, height, extension = probed
+                        samples.append(CaptionedSample(key, data, row.caption, width, height, row.url, extension))
                 total += 1
                 if len(samples) + len(failures) == shard_size:
                     flush()
@@ -98,7 +127,9 @@ def write_shards(rows: Iterable[SourceRow | BadRow], out_dir: Path, shard_size: 
                            missing_by_reason=dict(missing))
     if total == summary.missing:
         shutil.rmtree(staging)
-        raise ConfigError(f"no row of the source has a local image, nothing written: {describe(summary)}. "
+        # The staging folder, bad_rows.jsonl with it, is gone: the first bad line stands for them.
+        first = f"; line {first_bad.line}: {first_bad.reason}" if first_bad else ""
+        raise ConfigError(f"no row of the source has a local image, nothing written: {describe(summary, bad_rows_file=None)}{first}. "
                           "Give the images: --images DIR (img2dataset's files output, or the folder the TSV's paths "
                           "are relative to) or --url-map FILE.")
     write_text_atomically(staging / SUMMARY_FILE, json.dumps(summary.__dict__, sort_keys=True) + "\n")
@@ -108,11 +139,11 @@ def write_shards(rows: Iterable[SourceRow | BadRow], out_dir: Path, shard_size: 
     return summary
 
 
-def describe(summary: ShardSummary) -> str:
+def describe(summary: ShardSummary, bad_rows_file: str | None = BAD_ROWS_FILE) -> str:
     parts = [f"{summary.samples} rows in {summary.shards} shard(s)"]
     parts += [f"{count} {reason}" for reason, count in sorted(summary.missing_by_reason.items())]
     if summary.bad_rows:
-        parts.append(f"{summary.bad_rows} bad line(s) skipped (see {BAD_ROWS_FILE})")
+        parts.append(f"{summary.bad_rows} bad line(s) skipped" + (f" (see {bad_rows_file})" if bad_rows_file else ""))
     return "; ".join(parts)
 
 
@@ -159,6 +190,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from xpm.config import ConfigError
+    from xpm.io.jobs import check_writable
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -166,6 +198,7 @@ def run(args) -> int:
     rows = source_rows(args)
     if rows is None:
         raise ConfigError("name the source: --tsv FILE (captions TSV) or --coco-captions FILE.")
+    check_writable(out, "--out")
     summary = write_shards(rows, out, args.shard_size, quiet=args.quiet)
     print(f"{out}: {describe(summary)}")
     return 0

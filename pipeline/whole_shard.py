@@ -21,6 +21,9 @@ import apache_beam as beam
 
 from pipeline.inference.teacher_handler import TeacherModelHandler
 from pipeline.stages import INPUTS, REJECTS, Decode, ExtractNouns, ReadShard, ToLabelledSample, WriteShard
+from xpm.io.records import Reject
+
+STAGE = "inference"
 
 # Teachers loaded in this worker process, by handler identity: a Dask worker runs every bundle's
 # setup, and the teacher must load once per process, not once per shard.
@@ -68,7 +71,21 @@ class LabelShard(beam.DoFn):
         labelled = []
         pending = iter(requests)
         while batch := list(islice(pending, self._batch_size)):
-            results = self._handler.run_inference([request for _, request in batch], self._model)
-            for (sample_info, _), aligned in zip(batch, results):
-                labelled += [sample for _, sample in label.process((sample_info, aligned))]
+            for (sample_info, _), aligned in zip(batch, self._align([request for _, request in batch])):
+                if isinstance(aligned, Exception):
+                    rejects.append(Reject(sample_info.key, sample_info.input_shard, STAGE, "teacher_failed",
+                                          f"{type(aligned).__name__}: {aligned}"))
+                else:
+                    labelled += [sample for _, sample in label.process((sample_info, aligned))]
         yield from write.process((shard, {"samples": labelled, "rejects": rejects, "inputs": [info]}))
+
+    def _align(self, requests: list) -> list:
+        """The teacher's alignment per request, or the exception a request raises on its own: a
+        batch that fails runs again one request at a time, so one sample the model cannot take
+        (no proposals, say) is a reject and its shard goes on."""
+        try:
+            return list(self._handler.run_inference(requests, self._model))
+        except Exception as error:
+            if len(requests) == 1:
+                return [error]
+            return [result for request in requests for result in self._align([request])]

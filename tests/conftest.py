@@ -120,3 +120,15 @@ def truth_from_pseudo_labels():
         return {word: word for word in names}
 
     return _truth_from_pseudo_labels
+
+
+@pytest.fixture(scope="session")
+def png_bomb() -> bytes:
+    """A decompression bomb: 45 bytes of PNG (signature, header, end) claiming 20000 x 20000 pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)) + chunk(b"IEND", b"")

@@ -2,7 +2,12 @@
 names the argument (or the path) at fault, never a traceback."""
 
 import json
+import os
+import subprocess
+import sys
+import tarfile
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -68,3 +73,216 @@ def test_an_ordinary_mistake_is_one_line_naming_the_argument(argv, named, paths,
     assert "\n" not in err and "Traceback" not in err, err
     assert named.format(**paths) in err, err
     assert "weights_only=False" not in err
+
+
+@pytest.fixture
+def unwritable(tmp_path):
+    """A folder no file can be created in: mode 555, or for root (whom modes do not stop) a
+    folder of sysfs."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read_only"
+        folder.mkdir(mode=0o555)
+        yield str(folder)
+        folder.chmod(0o755)
+        return
+    folder = Path("/sys/fs")
+    try:
+        (folder / "xpm-write-check").touch()
+    except OSError:
+        yield str(folder)
+    else:
+        pytest.skip("no unwritable folder on this machine")
+
+
+def test_an_output_that_cannot_be_written_is_found_before_any_work(paths, unwritable, tmp_path, capsys):
+    (tmp_path / "captions.tsv").write_text("a dog\tx.png\n")
+    with tarfile.open(tmp_path / "00000.tar", "w"):
+        pass
+    cases = [
+        ["shard", "--tsv", str(tmp_path / "captions.tsv"), "--images", paths["dir"], "--out", f"{unwritable}/shards"],
+        ["train-teacher", "--out", f"{unwritable}/run", "--config", TEACHER_YAML, "--train-gt", paths["gt"],
+         "--train-images", paths["dir"], "--split", paths["gt"]],
+        ["train-student", "--out", f"{unwritable}/run", "--data", paths["dir"], "--base-gt", paths["gt"],
+         "--base-images", paths["dir"], "--split", paths["gt"], "--init", paths["pt"]],
+        ["pseudo-label", "--input", str(tmp_path / "*.tar"), "--teacher", paths["pt"], "--output", unwritable, "--name", "x"],
+    ]
+    for argv in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.startswith(f"xpm {argv[0]}: error: --out" if argv[0] != "pseudo-label" else "xpm pseudo-label: error: --output"), err
+        assert f"cannot write in {unwritable}" in err and "choose a folder you can write to" in err, err
+
+
+def test_an_output_without_room_for_the_inputs_is_refused(paths, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    with tarfile.open(tmp_path / "00000.tar", "w") as tar:
+        tar.addfile(tarfile.TarInfo("a.txt"))
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=100))
+    argv = ["pseudo-label", "--input", str(tmp_path / "*.tar"), "--teacher", paths["pt"], "--output", paths["out"], "--name", "x"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--output {paths['out']}: the output needs about 10.2 KB and {tmp_path} has 100 bytes free" in err, err
+
+
+HEAVY = {"torch", "torchvision", "apache_beam"}
+
+
+@pytest.mark.parametrize("mistake, named", [
+    (["--name", "no spaces"], "name 'no spaces' (--name)"),
+    (["--teacher", "{missing}"], "--teacher {missing} does not exist"),
+    (["--input", "{dir}/*.tar"], "--input '{dir}/*.tar' matches no file"),
+])
+def test_pseudo_label_mistakes_needing_no_model_are_found_before_torch_and_beam_load(mistake, named, paths, tmp_path):
+    with tarfile.open(tmp_path / "00000.tar", "w"):
+        pass
+    given = {"--input": str(tmp_path / "*.tar"), "--teacher": paths["pt"], "--output": paths["out"], "--name": "x"}
+    given.update(dict(zip(mistake[::2], (m.format(**paths) for m in mistake[1::2]))))
+    argv = ["pseudo-label", *[item for pair in given.items() for item in pair]]
+    code = f"""
+import sys
+from xpm.cli import main
+assert main({argv!r}) == 2
+print("LOADED", *sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY!r}))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["LOADED"]
+    assert named.format(**paths) in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def _pseudo_label_argv(world, teacher, root, *extra) -> list[str]:
+    return ["pseudo-label", "--input", str(world / "captioned" / "*.tar"), "--teacher", str(teacher), "--output", str(root),
+            "--name", "tiny", "--device", "cpu", "--quiet", *extra]
+
+
+def _staging(world, teacher, root) -> Path:
+    from pipeline.config import PseudoLabelConfig
+    from pipeline.job import run_identity_for
+    from pipeline.version import staging_dir
+
+    config = PseudoLabelConfig(input=str(world / "captioned" / "*.tar"), teacher=str(teacher), output=str(root), name="tiny",
+                               device="cpu")
+    return Path(staging_dir(str(root / "tiny"), run_identity_for(config)))
+
+
+def _wait_for(condition, process, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 300
+    while not condition():
+        assert process.poll() is None, f"the job ended before {what}: {process.communicate()}"
+        assert time.monotonic() < deadline, f"no {what} within 300 s"
+        time.sleep(0.05)
+
+
+def test_ctrl_c_is_one_line_saying_what_was_kept_and_exit_130(tiny_world, tiny_teacher, tmp_path):
+    import signal
+
+    root = tmp_path / "datasets"
+    staging = _staging(tiny_world, tiny_teacher, root)
+    argv = _pseudo_label_argv(tiny_world, tiny_teacher, root, "--shards-per-pipeline", "1")
+    process = subprocess.Popen([sys.executable, "-m", "xpm.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        # Each Beam pipeline takes one shard and loads the teacher afresh: seconds in which to stop it.
+        _wait_for(lambda: list(staging.glob("parts/*.json")), process, "first finished shard")
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+        out, err = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    kept = len(list(staging.glob("parts/*.json")))
+    assert process.returncode == 130, err
+    assert err == f"xpm pseudo-label: interrupted; run the same command again to resume: {kept} of 2 shards in {staging} kept\n"
+    assert out == "" and kept == 1 and not list(root.glob("tiny/v*"))
+
+
+def test_a_second_launch_of_a_running_job_is_refused_naming_it_or_waits_for_it(tiny_world, tiny_teacher, tmp_path, capsys):
+    import socket
+
+    from pipeline.version import lock_path
+    from xpm.io.jobs import exclusive
+
+    root = tmp_path / "datasets"
+    staging = _staging(tiny_world, tiny_teacher, root)
+    argv = _pseudo_label_argv(tiny_world, tiny_teacher, root)
+    with exclusive(lock_path(str(staging)), busy=str):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err == (f"xpm pseudo-label: error: this run is already running (pid {os.getpid()}, host {socket.gethostname()}), "
+                       f"writing {staging}; wait for it to finish, or give --wait to start when it has\n")
+        waiting = subprocess.Popen([sys.executable, "-m", "xpm.cli", *[a for a in argv if a != "--quiet"], "--wait"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The waiting job says so on stderr: read it line by line until it does.
+        lines = []
+        for line in waiting.stderr:
+            lines.append(line)
+            if "waiting for the same run" in line:
+                break
+        assert lines and f"pseudo-label: waiting for the same run (pid {os.getpid()}" in lines[-1], lines
+        assert not list(root.glob("tiny/v*"))
+    out, _ = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0 and out.startswith(f"{root / 'tiny' / 'v1'}: "), out
+
+
+def test_two_launches_at_once_make_one_version(tiny_world, tiny_teacher, tmp_path):
+    root = tmp_path / "datasets"
+    command = [sys.executable, "-m", "xpm.cli", *_pseudo_label_argv(tiny_world, tiny_teacher, root)]
+    launches = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=600), *p.communicate()) for p in launches]
+    made = [out for code, out, _ in results if code == 0 and "identical" not in out]
+    assert len(made) == 1, results
+    other = next(r for r in results if r[1] not in made)
+    # The other one found it running, or (started late) found its version.
+    assert (other[0] == 2 and "is already running" in other[2]) or (other[0] == 0 and other[1].startswith(f"identical to {root / 'tiny' / 'v1'} ")), results
+    assert sorted(p.name for p in (root / "tiny").iterdir()) == ["v1"]
+
+
+def test_a_training_run_that_fails_before_its_first_checkpoint_leaves_no_folder(paths, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train-teacher", "--out", str(out), "--config", TEACHER_YAML, "--train-gt", paths["gt"],
+            "--train-images", paths["dir"], "--split", paths["gt"]]
+    assert main(argv) == 2
+    assert "split" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_packaged_config_is_named_from_any_folder_and_an_unknown_one_lists_them(tmp_path, monkeypatch, capsys):
+    from xpm.cli import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["train-teacher", "--out", "run", "--config", "teacher_cpu"])
+    assert args.config == TEACHER_YAML
+    assert main(["train-student", "--out", "run", "--config", "student_gpu"]) == 2
+    assert "argument --config: student_gpu does not exist; give a YAML file or a packaged config (student_cpu, teacher_cpu)" \
+        in capsys.readouterr().err
+
+
+def _teacher_argv(world, out, *extra) -> list[str]:
+    return ["train-teacher", "--config", "teacher_cpu", "--out", str(out), "--train-gt", str(world / "train" / "instances_base.json"),
+            "--train-images", str(world / "train" / "images"), "--split", str(world / "split.json"), "--device", "cpu", *extra]
+
+
+def test_imagenet_weights_from_a_state_dict_file_and_a_missing_one_named(tiny_world, tmp_path, capsys):
+    import torch
+    from torchvision import models
+
+    from xpm.modeling.checkpoint import read_checkpoint
+
+    missing = tmp_path / "resnet18-f37072fd.pth"
+    assert main(_teacher_argv(tiny_world, tmp_path / "run", "--set", f"model.backbone_weights={missing}")) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"xpm train-teacher: error: backbone_weights {missing} does not exist; give a torchvision resnet18 state-dict file, "
+        "'auto' (torchvision's cache when present) or 'none' (from scratch).")
+    assert not (tmp_path / "run").exists()
+    torch.manual_seed(0)
+    weights = models.resnet18(weights=None).state_dict()  # random, of the shapes ImageNet's file has
+    torch.save(weights, missing)
+    assert main(_teacher_argv(tiny_world, tmp_path / "run", "--set", f"model.backbone_weights={missing}",
+                              "--max-steps", "1", "--quiet")) == 0
+    checkpoint = read_checkpoint(tmp_path / "run" / "model.pt")
+    assert checkpoint.pretrained_backbone
+    # The stem is frozen when the backbone is pretrained: after a step it still holds the file's weights.
+    torch.testing.assert_close(checkpoint.state_dict["backbone.body.conv1.weight"], weights["conv1.weight"])

@@ -35,7 +35,7 @@ def test_every_flag_in_the_readme_table_exists():
     options = _options(build_parser())
     unknown = []
     for row in _table_rows():
-        cell = row.split("|")[1]
+        cell = re.split(r"(?<!\\)\|", row)[1]  # "\|" inside a cell is an escaped bar, not a cell border
         for usage in re.findall(r"`xpm ([^`]+)`", cell):
             words = usage.split()
             command = f"{words[0]} {words[1]}" if f"{words[0]} {words[1] if len(words) > 1 else ''}" in options else words[0]

@@ -26,6 +26,21 @@ def existing_folder(value: str) -> str:
     return value
 
 
+def config_file(value: str) -> str:
+    """A YAML file, or the name of one xpm ships (``teacher_cpu`` is ``xpm/configs/teacher_cpu.yaml``
+    wherever xpm is installed), so a command works from any folder."""
+    from importlib import resources
+
+    packaged = resources.files("xpm.configs")
+    if not Path(value).exists() and (packaged / f"{value}.yaml").is_file():
+        return str(packaged / f"{value}.yaml")
+    try:
+        return existing_file(value)
+    except argparse.ArgumentTypeError as error:
+        names = ", ".join(sorted(p.name.removesuffix(".yaml") for p in packaged.iterdir() if p.name.endswith(".yaml")))
+        raise argparse.ArgumentTypeError(f"{error}; give a YAML file or a packaged config ({names})") from None
+
+
 def new_or_folder(value: str) -> str:
     """An output folder: it may not exist yet, but it cannot be a file."""
     if Path(value).exists() and not Path(value).is_dir():

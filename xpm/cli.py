@@ -14,6 +14,7 @@ import threading
 from schemas.split import SplitError
 from xpm.arguments import OneLineErrors
 from xpm.config import ConfigError
+from xpm.io.jobs import Interrupted
 from xpm.modeling.errors import CheckpointError
 from xpm.progress import LOGGER as PROGRESS_LOGGER, show_progress
 from xpm.resources.errors import MissingResourceError
@@ -41,8 +42,12 @@ COMMANDS = {
 # model, a lexicon to load): if one is still silent after STARTED_NOTICE_S, the dispatcher says
 # it is loading. A mistake found at once stays a single line.
 LONG_JOBS = frozenset({"synth", "train-teacher", "train-student", "calibrate-eta", "eval", "predict", "shard", "pseudo-label",
-                       "study-alignment", "demo", "experiment"})
+                       "study-alignment", "demo", "experiment", "dataset report"})
 STARTED_NOTICE_S = 2.0
+# Jobs that pick up where they stopped when started again with the same arguments.
+RESUMABLE = frozenset({"train-teacher", "train-student", "pseudo-label", "demo", "experiment"})
+# The shell's status for a job ended by SIGINT (128 + 2).
+INTERRUPTED_STATUS = 130
 
 # Errors whose message already says what is wrong and what to do: shown without a traceback.
 USER_ERRORS = (ConfigError, SplitError, CheckpointError, MissingResourceError, FileNotFoundError)
@@ -79,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def interrupted_line(command: str, interrupt: KeyboardInterrupt) -> str:
+    if command not in RESUMABLE:
+        return "interrupted"
+    kept = f": {interrupt.kept} kept" if isinstance(interrupt, Interrupted) else ""
+    return f"interrupted; run the same command again to resume{kept}"
+
+
 def main(argv: list[str] | None = None) -> int:
     for logger, notice in _BEAM_BIGQUERY_NOTICES.items():
         logging.getLogger(logger).addFilter(notice)
@@ -96,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     notice = threading.Timer(STARTED_NOTICE_S, logging.getLogger(PROGRESS_LOGGER).info,
                              [f"xpm {args.command}: started; loading libraries and inputs"])
     notice.daemon = True
-    if args.command in LONG_JOBS:
+    if args.command in LONG_JOBS or f"{args.command} {getattr(args, 'action', '')}" in LONG_JOBS:
         notice.start()
     try:
         return int(args._run(args) or 0)
@@ -104,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         notice.cancel()  # before the error line, so nothing follows it
         print(f"xpm {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as interrupt:
+        notice.cancel()
+        print(f"xpm {args.command}: {interrupted_line(args.command, interrupt)}", file=sys.stderr)
+        return INTERRUPTED_STATUS
     finally:
         notice.cancel()
 

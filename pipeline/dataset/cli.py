@@ -4,14 +4,16 @@ write a filtered version, rebuild a version from its lineage."""
 
 from __future__ import annotations
 
-HELP = ("list, show (and render samples), report (HTML), verify (re-hash) and diff dataset versions; review labels, "
-        "score the review, derive a filtered version, reproduce a version from its lineage")
+HELP = ("list, show (and render samples), report (HTML), verify (re-hash) and diff dataset versions; clean stopped runs' "
+        "staging folders; review labels, score the review, derive a filtered version, reproduce a version from its lineage")
 
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = sub.add_parser("list", help="every finished version under ROOT")
+    listing = sub.add_parser("list", help="every finished version under ROOT, and the staging folders of unfinished runs")
     listing.add_argument("root")
+    clean = sub.add_parser("clean", help="remove ROOT/NAME's staging folders of stopped runs (never a running job's)")
+    clean.add_argument("dataset", help="ROOT/NAME")
     show = sub.add_parser("show", help="counts, nouns by frequency, rejects by reason, lineage; --samples N --out DIR renders samples")
     show.add_argument("version", help="ROOT/NAME/vN, or ROOT/NAME for the newest")
     show.add_argument("--top", type=int, default=20, help="how many nouns to list (default 20)")
@@ -153,11 +155,28 @@ def run(args) -> int:
     from xpm.io.dataset_version import list_datasets, open_version
 
     if args.action == "list":
+        from pipeline.version import staging_folders
+
         rows = list_datasets(args.root)
         if not rows:
             print(f"{args.root}: no dataset versions")
         for name, number, counts in rows:
             print(f"{name}/v{number}: {counts['samples']} samples, {counts['rejects']} rejects, {counts['vocabulary']} nouns")
+        for staging in staging_folders(args.root):
+            state = (f"running ({staging.running})" if staging.running else
+                     "stopped: the same pseudo-label command resumes it, `xpm dataset clean ROOT/NAME` removes it")
+            print(f"{staging.path}: unfinished, {staging.shards} shard(s) done; {state}")
+        return 0
+    if args.action == "clean":
+        from pipeline.version import clean_staging
+
+        removed, running = clean_staging(args.dataset)
+        for staging in removed:
+            print(f"removed {staging.path} ({staging.shards} shard(s) done)")
+        for staging in running:
+            print(f"kept {staging.path}: running ({staging.running})")
+        if not removed and not running:
+            print(f"{args.dataset}: no staging folders")
         return 0
     if args.action == "show":
         return _show(args)

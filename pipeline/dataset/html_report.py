@@ -10,16 +10,18 @@ last: a report folder whose index exists is complete.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from pipeline.dataset.inspect import SCORE_BINS, flatten, nouns_by_frequency, score_distribution
+from pipeline.dataset.inspect import SCORE_BINS, flatten, never_labelled, nouns_by_frequency, score_distribution
 from pipeline.dataset.render import CONTACT_SHEET, write_sample_pictures
 from xpm.io.dataset_version import DatasetVersion
 from xpm.config import ConfigError
 from xpm.io.atomic import write_text_atomically
+from xpm.progress import LOGGER
 from xpm.visualize.charts import bar_chart, histograms, save_chart
 
 INDEX = "index.html"
@@ -47,6 +49,14 @@ def _table(headers: list[str], rows: list[list], numeric: set[int] = frozenset()
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _never_labelled_section(version: DatasetVersion) -> str:
+    nouns = never_labelled(version)
+    if not nouns:
+        return "<p>Every caption noun has at least one label.</p>"
+    rows = [[noun.word, noun.mentions, ", ".join(f"{r} {n}" for r, n in noun.reasons.items())] for noun in nouns]
+    return _table(["noun", "mentions", "why no label"], rows, numeric={1})
 
 
 def _rejects_section(version: DatasetVersion) -> str:
@@ -86,6 +96,9 @@ def _chart_html(stem: str, alt: str) -> str:
 
 
 def _scores_section(version: DatasetVersion, out_dir: Path) -> str:
+    # Every label of every shard is read here: on a large version the report's longest step.
+    logging.getLogger(LOGGER).info(f"dataset report: reading the labels of {len(version.manifest['shards'])} shard(s) "
+                                   "for the alignment scores")
     scores = score_distribution(version)
     chart = ""
     if scores.kept_logits or scores.unlabeled_logits:
@@ -142,6 +155,8 @@ def write_html_report(version: DatasetVersion, out_dir: Path, *, samples: int = 
 {_table(["", "count"], count_rows, numeric={1})}
 <h2 id="nouns">Nouns by frequency</h2>
 {nouns_html}
+<h3>Caption nouns never labelled</h3>
+{_never_labelled_section(version)}
 <h2 id="rejects">Rejects by reason</h2>
 {_rejects_section(version)}
 <h2 id="scores">Alignment scores</h2>

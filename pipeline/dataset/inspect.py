@@ -21,6 +21,30 @@ def nouns_by_frequency(version: DatasetVersion) -> list[dict]:
     return sorted(version.vocab, key=lambda row: (-row["count"], row["word"]))
 
 
+@dataclass(frozen=True)
+class NeverLabelled:
+    """A caption noun the version mentions and never labels: how often, and why not."""
+
+    word: str
+    mentions: int
+    reasons: dict[str, int]
+
+    def describe(self) -> str:
+        return f"{self.word} {self.mentions} (" + ", ".join(f"{r} {n}" for r, n in self.reasons.items()) + ")"
+
+
+def never_labelled(version: DatasetVersion) -> list[NeverLabelled]:
+    """Caption nouns with mentions and no label, most mentioned first: a base class the rule
+    never grounds shows here by name, not only in the per-reason totals."""
+    labelled = {row["word"] for row in version.vocab}
+    by_word = version.manifest["counts"].get("unlabeled_by_word")
+    if by_word is None:  # a version written before reasons were kept per word
+        mentions = Counter(word for row in version.index for word in row["unlabeled_nouns"])
+        by_word = {word: {"reason not recorded": count} for word, count in mentions.items()}
+    found = [NeverLabelled(word, sum(reasons.values()), reasons) for word, reasons in by_word.items() if word not in labelled]
+    return sorted(found, key=lambda noun: (-noun.mentions, noun.word))
+
+
 def summary(version: DatasetVersion, top: int = 20) -> str:
     manifest = version.manifest
     counts, lineage = manifest["counts"], manifest["lineage"]
@@ -33,6 +57,7 @@ def summary(version: DatasetVersion, top: int = 20) -> str:
         "  rejects by reason: " + (", ".join(f"{k} {v}" for k, v in counts["rejects_by_reason"].items()) or "none"),
         f"  caption nouns left unlabeled by the alignment rule ({lineage['config']['alignment']}): "
         + (", ".join(f"{k} {v}" for k, v in counts.get("unlabeled_by_reason", {}).items()) or "none"),
+        "  caption nouns never labelled: " + ("; ".join(noun.describe() for noun in never_labelled(version)[:top]) or "none"),
         "  lineage:",
         f"    teacher {lineage['teacher']} (sha256 {lineage['teacher_sha256'][:12]})",
         f"    text model {lineage['text_model']['id']} ({lineage['text_model']['mode']}, {lineage['text_model']['hash'][:12]})",

@@ -24,6 +24,7 @@ from xpm.config import ConfigError
 from xpm.io.files import save_png
 from xpm.io.pseudo_label_samples import decode_pseudo_sample
 from xpm.visualize import contact_sheet, draw_instances
+from xpm.progress import Progress
 
 # The synthetic world's images are 64-128 px: enlarged so that tags stay legible.
 DISPLAY_SIZE = 384
@@ -98,12 +99,14 @@ def write_sample_pictures(version: DatasetVersion, out_dir: Path, count: int) ->
     if count < 1:
         raise ConfigError(f"--samples {count}: render at least 1 sample.")
     written, pictures = [], []
+    progress = Progress("render", "samples", total=min(count, version.manifest["counts"]["samples"]))
     for sample in read_samples(version, count):
         picture = render_sample(sample)
         path = out_dir / sample_file_name(sample)
         save_png(picture, path)
         written.append((sample, path))
         pictures.append(picture)
+        progress.update(1)
     if not written:
         raise ConfigError(f"{version.path} holds no samples to render.")
     captions = [f"{s.key}: " + ", ".join(f"{w} {score:.2f}" for w, score in zip(s.words, s.scores)) for s, _ in written]

@@ -22,6 +22,9 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 # Why a row has no image, as counted in the shard summary.
 NO_IMAGE_FOR_URL = "no local image for this url"
 IMAGE_FILE_MISSING = "image file not found"
+IMAGE_PATH_IS_FOLDER = "image path is a folder"
+# What a header row may call the image column.
+IMAGE_COLUMN_NAMES = {"url", "image", "image_url", "path", "image_path", "file", "file_name", "filename"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,32 @@ def _is_url(field: str) -> bool:
 
 
 def _looks_like_header(fields: list[str]) -> bool:
-    return len(fields) >= 2 and fields[0].strip().lower() == "caption" and fields[1].strip().lower() == "url"
+    return len(fields) >= 2 and fields[0].strip().lower() == "caption" and fields[1].strip().lower() in IMAGE_COLUMN_NAMES
+
+
+def _local_image(path: Path) -> tuple[Path | None, str]:
+    """``(path, "")`` for an image file, else ``(None, why not)``."""
+    if path.is_file():
+        return path, ""
+    return None, IMAGE_PATH_IS_FOLDER if path.is_dir() else IMAGE_FILE_MISSING
+
+
+def _tsv_lines(tsv: Path) -> Iterator[tuple[int, list[str] | BadRow]]:
+    """``(line number, fields)`` per line, or the line as a :class:`BadRow` where it is not UTF-8:
+    a caption is never guessed at, and one such line of millions does not stop the job. A
+    leading byte-order mark is no part of the first caption."""
+    with tsv.open("rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            raw = raw.rstrip(b"\r\n")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield number, BadRow(number, raw.decode("utf-8", errors="replace"),
+                                     f"not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1}); save the file as UTF-8")
+                continue
+            yield number, line.split("\t")
 
 
 def images_by_url(images_dir: Path) -> dict[str, Path]:
@@ -87,20 +115,21 @@ def conceptual_captions(tsv: Path, images: dict[str, Path], image_root: Path | N
     if not tsv.is_file():
         raise ConfigError(f"--tsv {tsv}: " + ("a folder; give the captions TSV file." if tsv.exists() else "does not exist."))
     root = image_root if image_root is not None else tsv.parent
-    with tsv.open(newline="", encoding="utf-8", errors="replace") as stream:
-        for number, fields in enumerate(csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE), start=1):
-            if number == 1 and _looks_like_header(fields):
-                continue
-            if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
-                yield BadRow(number, "\t".join(fields), "expected 'caption<TAB>image url or path'")
-                continue
-            caption, where = fields[0].strip(), fields[1].strip()
-            if _is_url(where):
-                image = images.get(where)
-                yield SourceRow(caption, where, image, "" if image else NO_IMAGE_FOR_URL)
-            else:
-                path = root / where
-                yield SourceRow(caption, where, path if path.is_file() else None, "" if path.is_file() else IMAGE_FILE_MISSING)
+    for number, fields in _tsv_lines(tsv):
+        if isinstance(fields, BadRow):
+            yield fields
+            continue
+        if number == 1 and _looks_like_header(fields):
+            continue
+        if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
+            yield BadRow(number, "\t".join(fields), "expected 'caption<TAB>image url or path'")
+            continue
+        caption, where = fields[0].strip(), fields[1].strip()
+        if _is_url(where):
+            image = images.get(where)
+            yield SourceRow(caption, where, image, "" if image else NO_IMAGE_FOR_URL)
+        else:
+            yield SourceRow(caption, where, *_local_image(root / where))
 
 
 def coco_captions(captions_json: Path, images_dir: Path) -> Iterator[SourceRow | BadRow]:
@@ -126,6 +155,4 @@ def coco_captions(captions_json: Path, images_dir: Path) -> Iterator[SourceRow |
             yield BadRow(number, json.dumps(image)[:200], "an image entry needs 'id' and 'file_name'")
     for image in sorted(entries, key=lambda i: i["id"]):
         text = " ".join(c if c.endswith(".") else c + "." for c in captions.get(image["id"], []))
-        path = images_dir / image["file_name"]
-        yield SourceRow(text, image.get("coco_url") or image["file_name"], path if path.is_file() else None,
-                        "" if path.is_file() else IMAGE_FILE_MISSING)
+        yield SourceRow(text, image.get("coco_url") or image["file_name"], *_local_image(images_dir / image["file_name"]))

@@ -68,11 +68,14 @@ def test_shards_hold_original_bytes_and_valid_pseudo_labels(first_run, inputs):
     assert seen > 0
 
 
-def test_a_second_run_makes_v2_with_identical_shards(first_run):
+def test_an_identical_rerun_names_its_version_and_new_version_makes_v2_with_identical_shards(first_run, capsys):
     root, config, run = first_run
     before = {p: file_sha256(p) for p in (root / "tiny" / "v1").rglob("*") if p.is_file()}
-    again = run_pseudo_label(config)
-    assert again.version_dir.endswith("/tiny/v2")
+    same = run_pseudo_label(config)
+    assert (same.identical, same.version_dir) == (True, run.version_dir)
+    assert not list((root / "tiny").glob("v2")) and not list((root / "tiny").glob(".staging-*"))
+    again = run_pseudo_label(config, new_version=True)
+    assert again.version_dir.endswith("/tiny/v2") and not again.identical
     assert [s["sha256"] for s in again.manifest["shards"]] == [s["sha256"] for s in run.manifest["shards"]]
     assert {p: file_sha256(p) for p in (root / "tiny" / "v1").rglob("*") if p.is_file()} == before  # v1 untouched
 
@@ -185,7 +188,7 @@ def test_dataset_diff_reports_lineage_nouns_and_samples(first_run, capsys):
     assert "samples added" in capsys.readouterr().out
 
 
-def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_path, capsys):
+def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, png_bomb, tmp_path, capsys):
     from PIL import Image
 
     from xpm.cli import main
@@ -195,18 +198,23 @@ def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, tmp_p
     for index in range(3):
         Image.new("RGB", (64, 64), (40 * index, 90, 200)).save(files / f"{index:09d}.jpg")
         (files / f"{index:09d}.json").write_text(json.dumps({"url": f"http://x/{index}.jpg"}))
+    (files / "000000003.png").write_bytes(png_bomb)  # a bad row and no more
+    (files / "000000003.json").write_text(json.dumps({"url": "http://x/3.png"}))
     (tmp_path / "cc.tsv").write_text("a dog on a sofa\thttp://x/0.jpg\na red bus\thttp://x/1.jpg\nno nouns here\thttp://x/2.jpg\n"
-                                     "a lost cat\thttp://x/9.jpg\n")
+                                     "a lost cat\thttp://x/9.jpg\na huge kite\thttp://x/3.png\n")
     arguments = ["pseudo-label", "--tsv", str(tmp_path / "cc.tsv"), "--images", str(files), "--teacher", str(tiny_teacher),
                  "--output", str(tmp_path / "out"), "--name", "cc", "--device", "cpu", "--shard-size", "2"]
     assert main(arguments) == 0
     captured = capsys.readouterr()
     out = captured.out
-    assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 1" in out
-    assert "pseudo-label: 2 input shard(s) to label" in captured.err
-    assert "pseudo-label: 2/2 shards" in captured.err and "rejects so far 2" in captured.err
-    manifest = json.loads((tmp_path / "out" / "cc" / "v1" / "manifest.json").read_text())
-    assert manifest["counts"]["samples_read"] == 4  # every TSV row, the one without an image as a reject
+    assert "2 samples" in out and "nouns/no_nouns: 1" in out and "source/failed_to_download: 2" in out
+    assert "pseudo-label: 3 input shard(s) to label" in captured.err
+    assert "pseudo-label: 3/3 shards" in captured.err and "rejects so far 3" in captured.err
+    version = tmp_path / "out" / "cc" / "v1"
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["counts"]["samples_read"] == 5  # every TSV row, those without a usable image as rejects
+    details = {row["key"]: row["detail"] for row in pq.read_table(version / "rejects.parquet").to_pylist()}
+    assert details["000020000"] == "image too large to decode"
 
 
 def test_multi_processing_workers_give_the_same_shards(first_run, tmp_path):
@@ -318,3 +326,14 @@ def test_runner_options_name_the_local_runner_by_default_and_spread_shards_on_da
                                               "--dask_partition_size=1"]
     args, _ = runner_options(["--runner=DaskRunner", "--dask_npartitions=3"])
     assert args == [f"--runner={DASK_RUNNER}", "--dask_npartitions=3"]
+
+
+def test_the_same_inputs_and_teacher_spelt_another_way_are_the_same_run(first_run, monkeypatch):
+    from pipeline.job import run_identity_for
+
+    _, config, _ = first_run
+    inputs = Path(config.input).parent
+    monkeypatch.chdir(inputs.parent)  # a relative glob from another folder, and a relative teacher path
+    respelt = dataclasses.replace(config, input=f"{inputs.name}/*.tar", teacher=os.path.relpath(config.teacher))
+    assert run_identity_for(respelt) == run_identity_for(config)
+    assert run_identity_for(dataclasses.replace(config, max_pixels=1000)) != run_identity_for(config)

@@ -61,7 +61,63 @@ def test_member_names_that_escape_are_refused():
 
 def test_an_unreadable_file_is_one_reject_not_a_crash():
     items = list(read_shard(io.BytesIO(b"this is not a tar file at all" * 40), "s"))
-    assert len(items) == 1 and items[0].reason == "truncated_tar"
+    assert [(item.key, item.reason) for item in items] == [("s/<bytes 0-1160>", "corrupt_tar")]
+
+
+def ten_sample_tar(tmp_path, compress=False) -> bytes:
+    rgb = Image.new("RGB", (32, 24), "red")
+    buffer = io.BytesIO()
+    rgb.save(buffer, format="JPEG")
+    path = tmp_path / "ten.tar"
+    with tarfile.open(path, "w:gz" if compress else "w", format=tarfile.PAX_FORMAT) as tar:
+        for index in range(10):
+            add_tar_member(tar, f"{index:04d}.jpg", buffer.getvalue())
+            add_tar_member(tar, f"{index:04d}.txt", f"a dog number {index}".encode())
+    return path.read_bytes()
+
+
+def header_offsets(data: bytes) -> list[int]:
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        return [member.offset for member in tar]
+
+
+def test_a_damaged_header_costs_its_sample_only_and_says_which_bytes(tmp_path):
+    data = bytearray(ten_sample_tar(tmp_path))
+    offsets = header_offsets(bytes(data))
+    fifth = offsets[8]  # the image header of sample 0004
+    data[fifth + 124 : fifth + 130] = b"999999"  # its size field: the checksum no longer matches
+    items = list(read_shard(io.BytesIO(bytes(data)), "s"))
+    assert [item.key for item in items if isinstance(item, RawSample)] == [f"{i:04d}" for i in range(10) if i != 4]
+    (reject,) = [item for item in items if isinstance(item, Reject)]
+    assert (reject.key, reject.reason) == ("0004", "corrupt_tar")
+    assert reject.detail == f"bytes {fifth}-{offsets[9]} skipped: a damaged tar header (its name field reads '0004.jpg')"
+
+
+def test_a_damaged_header_whose_name_is_lost_taints_the_next_sample(tmp_path):
+    data = bytearray(ten_sample_tar(tmp_path))
+    offsets = header_offsets(bytes(data))
+    data[offsets[5] : offsets[5] + 100] = bytes(100)  # the caption header of sample 0002, name and all
+    items = list(read_shard(io.BytesIO(bytes(data)), "s"))
+    assert [(item.key, type(item).__name__) for item in items][1:4] == [
+        ("0001", "RawSample"), ("0002", "RawSample"), ("0003", "Reject")]
+    assert sorted(items[2].parts) == ["jpg"]  # the decode stage rejects it: missing_caption
+    assert len(items) == 10
+
+
+def test_a_compressed_shard_reads_the_same(tmp_path):
+    plain = list(read_shard(io.BytesIO(ten_sample_tar(tmp_path)), "s"))
+    assert list(read_shard(io.BytesIO(ten_sample_tar(tmp_path, compress=True)), "s")) == plain
+    assert len(plain) == 10 and all(isinstance(item, RawSample) for item in plain)
+
+
+def test_long_member_names_are_read_from_their_extended_header():
+    buffer = io.BytesIO()
+    long_key = "folder/" + "k" * 120
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add_tar_member(tar, f"{long_key}.txt", b"a cat")
+    buffer.seek(0)
+    (sample,) = read_shard(buffer, "s")
+    assert sample.key == long_key and sample.parts == {"txt": b"a cat"}
 
 
 def test_an_image_alone_is_checked_by_the_same_rules():
@@ -76,3 +132,34 @@ def test_an_image_alone_is_checked_by_the_same_rules():
     assert decode_image(b"not an image").reason == "undecodable_image"
     transparent = decode_image(png(Image.new("RGBA", (20, 16), (0, 0, 0, 0))))
     assert transparent.shape == (16, 20, 3) and (transparent == 255).all()  # composited onto white
+
+
+def test_the_read_stage_accounts_for_every_sample_of_a_damaged_shard(tmp_path):
+    from pipeline.stages import INPUTS, REJECTS, ReadShard
+
+    data = bytearray(ten_sample_tar(tmp_path))
+    fifth = header_offsets(bytes(data))[8]
+    data[fifth + 124 : fifth + 130] = b"999999"
+    (tmp_path / "00007.tar").write_bytes(bytes(data))
+    outputs = list(ReadShard().process(str(tmp_path / "00007.tar")))
+    tagged = {tag: [o.value for o in outputs if getattr(o, "tag", None) == tag] for tag in (REJECTS, INPUTS)}
+    assert len([o for o in outputs if isinstance(o, RawSample)]) == 9
+    assert [(shard, r.key, r.reason) for shard, r in tagged[REJECTS]] == [("00007", "0004", "corrupt_tar")]
+    ((_, info),) = tagged[INPUTS]
+    assert info["samples_read"] == 10 and info["bytes"] == len(data)
+
+
+def test_a_long_name_whose_member_header_is_damaged_names_nothing_after_it():
+    buffer = io.BytesIO()
+    long_key = "k" * 120
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        add_tar_member(tar, f"{long_key}.txt", b"a cat")
+        add_tar_member(tar, "0002.txt", b"a dog")
+    data = bytearray(buffer.getvalue())
+    with tarfile.open(fileobj=io.BytesIO(bytes(data))) as tar:
+        member = tar.getmembers()[0]
+    header = member.offset_data - 512  # the member's own header, after its extended (pax) header
+    data[header + 124 : header + 130] = b"999999"
+    items = list(read_shard(io.BytesIO(bytes(data)), "s"))
+    assert [(item.key, type(item).__name__) for item in items] == [("0002", "Reject")]
+    assert items[0].reason == "corrupt_tar"

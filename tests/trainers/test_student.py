@@ -95,7 +95,7 @@ def test_two_process_gloo_ddp_runs_with_equal_batches(tiny_world, tiny_teacher, 
     script.write_text(_SAVE_EACH_RANK)
     out = tmp_path / "out"
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone",
         str(script), str(tmp_path), "train-student", "--out", str(out), "--quiet", "--device", "cpu",
         "--data", config.data, "--base-gt", config.base_gt, "--base-images", config.base_images,
         "--split", config.split, "--init", config.init, "--max-steps", "3",
@@ -147,3 +147,29 @@ def test_base_labels_follow_the_teacher_classifier_whatever_the_split_order(tiny
         assert target["labels"].tolist() == expected
         checked += len(expected)
     assert checked > 0
+
+
+def test_a_resumed_group_mean_run_continues_from_the_running_means_it_saved(tiny_world, tiny_teacher, tiny_version,
+                                                                            tmp_path, monkeypatch):
+    import dataclasses
+
+    from xpm.modeling.student_losses import RunningGroupMeans
+
+    full = _config(tiny_world, tiny_teacher, tiny_version, losses="gt+x+m+alpha", alpha_scale="group-mean")
+    train_student(dataclasses.replace(full, optim=dataclasses.replace(full.optim, max_steps=2)), tmp_path, progress=False)
+    saved = read_checkpoint(tmp_path / "checkpoints" / "last.pt").training["weight_means"]
+    assert saved["seen"].any() and saved["means"].abs().sum() > 0
+    (tmp_path / "model.pt").unlink()
+    (tmp_path / "student_config.yaml").unlink()
+    at_first_update = []
+    update = RunningGroupMeans.update
+
+    def recording(self, raw, groups):
+        if not at_first_update:
+            at_first_update.append((self.means.clone(), self.seen.clone()))
+        return update(self, raw, groups)
+
+    monkeypatch.setattr(RunningGroupMeans, "update", recording)
+    assert train_student(full, tmp_path, progress=False).resumed_from == 2
+    means, seen = at_first_update[0]
+    assert torch.equal(means, saved["means"]) and torch.equal(seen, saved["seen"])

@@ -182,3 +182,12 @@ def test_cuda_training_with_amp_and_eval(tiny_teacher_config, tiny_world, tmp_pa
     result = evaluate_checkpoint(run.model_path, tiny_world / "val" / "instances.json", tiny_world / "val" / "images",
                                  tiny_world / "split.json", device="cuda", batch_size=4)
     assert set(result["segm"]["generalized"]) == {"base", "target", "all"}
+
+
+def test_the_same_inputs_spelt_another_way_resume_the_run(tiny_teacher_config, trained):
+    from pathlib import Path
+
+    out, _ = trained
+    gt = Path(tiny_teacher_config.train_gt)
+    respelt = dataclasses.replace(tiny_teacher_config, train_gt=str(gt.parent / ".." / gt.parent.name / gt.name))
+    assert train_teacher(respelt, out, progress=False).reused

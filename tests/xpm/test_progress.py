@@ -14,10 +14,14 @@ def test_a_line_on_the_first_update_then_at_most_per_interval_and_on_the_last(ca
     assert lines[1].startswith("eval: 10/10 images") and "ETA" not in lines[1]
 
 
-def test_work_done_before_a_resume_is_shown_but_not_in_the_rate(caplog):
+def test_work_done_before_a_resume_is_shown_but_not_in_the_rate(caplog, monkeypatch):
+    import xpm.progress
+
+    clock = iter([100.0, 102.0])  # started, then one shard two seconds later
+    monkeypatch.setattr(xpm.progress.time, "perf_counter", lambda: next(clock, 102.0))
     caplog.set_level(logging.INFO, logger=LOGGER)
-    Progress("pseudo-label", "shards", total=4, initial=3, interval=3600).update(1)
-    assert caplog.records[-1].getMessage().startswith("pseudo-label: 4/4 shards")
+    Progress("pseudo-label", "shards", total=5, initial=3, interval=3600).update(1)
+    assert caplog.records[-1].getMessage() == "pseudo-label: 4/5 shards, 0.5 shards/s, elapsed 0:00:02, ETA 0:00:02"
 
 
 def test_quiet_silences_progress(capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -13,7 +14,17 @@ def _differences(old, new, prefix: str = "") -> list[str]:
     if isinstance(old, dict) and isinstance(new, dict):
         keys = sorted(set(old) | set(new))
         return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{prefix}{k}.")]
-    return [] if old == new else [f"{prefix[:-1]}: {old!r} -> {new!r}"]
+    if old == new or (isinstance(old, str) and isinstance(new, str) and _same_file(old, new)):
+        return []
+    return [f"{prefix[:-1]}: {old!r} -> {new!r}"]
+
+
+def _same_file(a: str, b: str) -> bool:
+    """'base_instances.json' and 'data/../base_instances.json' name one input: the same run."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def claim_run_dir(out: Path, config, config_name: str, *, started: bool) -> None:

@@ -5,6 +5,7 @@ resumable state (step, optimizer, schedule, grad scaler, RNG)."""
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -13,10 +14,36 @@ import torch
 from tqdm import tqdm
 
 from trainers.engine.loss_log import LossLog
+from xpm.io.jobs import Interrupted
+from xpm.progress import Progress
 
 # A batch -> its losses (summed and optimised), or (losses, statistics to log beside them).
 LossFn = Callable[[object], "dict[str, torch.Tensor] | tuple[dict[str, torch.Tensor], dict[str, float]]"]
 SaveFn = Callable[[int, dict], None]
+
+
+class _StepLines:
+    """tqdm's few calls the loop makes, as progress lines: a log file gets a line every few
+    seconds instead of one bar redrawn with carriage returns into a single endless line."""
+
+    def __init__(self, total: int, initial: int):
+        self._progress, self._loss = Progress("train", "steps", total=total, initial=initial), None
+
+    def set_postfix(self, loss: str) -> None:
+        self._loss = loss
+
+    def update(self, count: int) -> None:
+        self._progress.update(count, loss=self._loss)
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, initial: int, *, shown: bool):
+    """A bar on a terminal, lines elsewhere (a log file, a batch job's output), nothing when not shown."""
+    if shown and not sys.stderr.isatty():
+        return _StepLines(total, initial)
+    return tqdm(total=total, initial=initial, unit="step", desc="train", disable=not shown)
 
 
 @dataclass
@@ -36,6 +63,7 @@ class TrainLoop:
     # Rank 0 logs and checkpoints; the others only train.
     is_main: bool = True
     _saved_rng: dict | None = field(default=None, init=False, repr=False)
+    _saved_step: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         cuda = self.device.type == "cuda" and self.amp
@@ -65,7 +93,8 @@ class TrainLoop:
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
         self._saved_rng = state
-        return int(state["step"])
+        self._saved_step = int(state["step"])
+        return self._saved_step
 
     def _restore_rng(self) -> None:
         # Applied after the batch iterator exists: creating a DataLoader iterator draws from the
@@ -82,9 +111,17 @@ class TrainLoop:
         """Steps ``start_step .. max_steps - 1``; returns the step reached."""
         self.model.train()
         step = start_step
-        bar = tqdm(total=self.max_steps, initial=start_step, unit="step", desc="train", disable=not (self.progress and self.is_main))
+        bar = _progress(self.max_steps, start_step, shown=self.progress and self.is_main)
         batches = iter(batches)
         self._restore_rng()
+        try:
+            return self._steps(batches, compute_losses, step, bar)
+        except KeyboardInterrupt:
+            if not self._saved_step:
+                raise
+            raise Interrupted(f"the checkpoint of step {self._saved_step} of {self.max_steps}") from None
+
+    def _steps(self, batches, compute_losses: LossFn, step: int, bar) -> int:
         while step < self.max_steps:
             started = time.perf_counter()
             batch = next(batches)
@@ -116,6 +153,7 @@ class TrainLoop:
             bar.update(1)
             if self.is_main and (step % self.checkpoint_every == 0 or step == self.max_steps):
                 self.save(step, self.state(step))
+                self._saved_step = step
         bar.close()
         if self.log is not None:
             self.log.close()

@@ -6,9 +6,11 @@ in their model and losses."""
 from __future__ import annotations
 
 import json
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 
@@ -37,6 +39,19 @@ class TrainingRun:
     steps: int
     resumed_from: int
     reused: bool
+
+
+@contextmanager
+def removed_unless_started(out: Path) -> Iterator[None]:
+    """A run folder this start creates goes again if the start fails before its first checkpoint
+    (a wrong path found while loading, say): a folder holding a config alone is no run."""
+    created = not out.exists()
+    try:
+        yield
+    except BaseException:
+        if created and not (out / LAST_NAME).is_file() and not (out / MODEL_NAME).is_file():
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def open_run(out: Path, config, config_name: str) -> tuple[TrainingRun | None, DetectorCheckpoint | None]:

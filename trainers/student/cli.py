@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from xpm.arguments import existing_file, existing_folder, new_or_folder
+from pathlib import Path
+
+from xpm.arguments import config_file, existing_file, existing_folder, new_or_folder
 
 HELP = "train the robust student (L_GT + L_M + L_X^alpha) from a teacher on a dataset version"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", type=new_or_folder, required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
-    parser.add_argument("--config", type=existing_file, help="YAML with StudentConfig fields")
+    parser.add_argument("--config", type=config_file, help="YAML with StudentConfig fields, or a packaged one by name: "
+                        "student_cpu")
     parser.add_argument("--data", type=existing_folder, help="dataset version ROOT/NAME/vN written by pseudo-label")
     parser.add_argument("--base-gt", type=existing_file, help="COCO instances JSON of the base classes")
     parser.add_argument("--base-images", type=existing_folder, help="folder of the base-GT images")
@@ -34,6 +37,7 @@ def run(args) -> int:
 
     from trainers.student.config import StudentConfig
     from xpm.config import ConfigError, load_config, merge_overrides, parse_set_options
+    from xpm.io.jobs import check_writable
 
     overrides = merge_overrides(
         {
@@ -47,9 +51,12 @@ def run(args) -> int:
     if args.eta is not None and config.alpha_scale != "eta":
         raise ConfigError(f"--eta is used only with alpha_scale: eta, and this config has alpha_scale: {config.alpha_scale} "
                           "(each batch's alphas scaled to average 1); add --set alpha_scale=eta, or drop --eta.")
+    check_writable(args.out, "--out")
+    from trainers.engine.training_run import removed_unless_started
     from trainers.student.train import train_student  # torch and the rest: once the config is known good
 
-    result = train_student(config, args.out, progress=not args.quiet)
+    with removed_unless_started(Path(args.out)):
+        result = train_student(config, args.out, progress=not args.quiet)
     state = "already trained (same config)" if result.reused else f"{result.steps} steps"
     print(f"{result.model_path}: {state}" + (f", resumed at step {result.resumed_from}" if result.resumed_from else ""))
     return 0

@@ -69,6 +69,8 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
     student = RobustStudent(detector).to(device)
     if last is not None:
         student.noise_head.load_state_dict(last.training["noise_head"])
+        if "weight_means" in last.training:  # absent from checkpoints written before they were kept
+            student.weight_means.load_state_dict(last.training["weight_means"])
     vocabulary = data.vocabulary.embeddings.to(device)
     novel = novel_rows(data.vocabulary.words, teacher.gt_classes).to(device)
     settings = config.caption_settings()
@@ -83,7 +85,7 @@ def train_student(config: StudentConfig, out: str | Path, *, progress: bool = Tr
             gt_classes=teacher.gt_classes,
             state_dict=detector.state_dict(),
             training={**state, "config": to_dict(config), "noise_head": student.noise_head.state_dict(),
-                      "caption_vocabulary": list(data.vocabulary.words)},
+                      "weight_means": student.weight_means.state_dict(), "caption_vocabulary": list(data.vocabulary.words)},
         )
 
     loop, start = start_loop(student, out=out, optim=config.optim, engine=config.engine, info=info, device=device,

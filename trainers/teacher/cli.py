@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from xpm.arguments import existing_file, existing_folder, new_or_folder
+from pathlib import Path
+
+from xpm.arguments import config_file, existing_file, existing_folder, new_or_folder
 
 HELP = "train the open-vocabulary teacher (Mask R-CNN, embedding head) on base-class COCO ground truth"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", type=new_or_folder, required=True, help="run folder: config, losses.csv, checkpoints/, model.pt")
-    parser.add_argument("--config", type=existing_file, help="YAML with TeacherConfig fields (e.g. xpm/configs/teacher_cpu.yaml)")
+    parser.add_argument("--config", type=config_file, help="YAML with TeacherConfig fields, or a packaged one by name: "
+                        "teacher_cpu (ResNet-18 at 128 px, for a CPU)")
     parser.add_argument("--train-gt", type=existing_file, help="COCO instances JSON of the base classes")
     parser.add_argument("--train-images", type=existing_folder, help="folder of the training images")
     parser.add_argument("--split", type=existing_file, help="split JSON: its base classes are the training vocabulary")
@@ -31,6 +34,7 @@ def run(args) -> int:
 
     from trainers.teacher.config import TeacherConfig
     from xpm.config import load_config, merge_overrides, parse_set_options
+    from xpm.io.jobs import check_writable
 
     overrides = merge_overrides(
         {
@@ -45,9 +49,12 @@ def run(args) -> int:
         parse_set_options(args.set),
     )
     config = load_config(TeacherConfig, args.config, overrides)
+    check_writable(args.out, "--out")
+    from trainers.engine.training_run import removed_unless_started
     from trainers.teacher.train import train_teacher  # torch and the rest: once the config is known good
 
-    result = train_teacher(config, args.out, progress=not args.quiet)
+    with removed_unless_started(Path(args.out)):
+        result = train_teacher(config, args.out, progress=not args.quiet)
     if result.reused:
         print(f"{result.model_path}: already trained ({result.steps} steps, same config)")
     else:

@@ -46,6 +46,7 @@ class CaptionedSample:
     width: int
     height: int
     url: str
+    image_ext: str = IMAGE_EXT
 
 
 @dataclass
@@ -85,7 +86,7 @@ def write_captioned_shard(directory: Path, shard: int, samples: list[CaptionedSa
                     "sha256": hashlib.sha256(sample.image).hexdigest(),
                 }
                 rows.append(row)
-                add_tar_member(tar, f"{sample.key}.{IMAGE_EXT}", sample.image)
+                add_tar_member(tar, f"{sample.key}.{sample.image_ext}", sample.image)
                 add_tar_member(tar, f"{sample.key}.{CAPTION_EXT}", sample.caption.encode("utf-8"))
                 meta = json.dumps(row, sort_keys=True).encode("utf-8")
                 add_tar_member(tar, f"{sample.key}.{META_EXT}", meta)

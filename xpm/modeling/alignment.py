@@ -220,7 +220,8 @@ def select_regions(scores: torch.Tensor, rule: AlignmentRule, *, objectness: tor
     gated = allowed.any(dim=1)
     reasons = [None if c >= 0 else NO_REGION_PASSES_GATE if not g else NO_REGION_LEFT
                for c, g in zip(chosen.tolist(), gated.tolist())]
-    logit = scores.gather(1, chosen.clamp_min(0)[:, None])[:, 0]
+    # A noun without a region keeps its best score: how near it came to one.
+    logit = torch.where(chosen >= 0, scores.gather(1, chosen.clamp_min(0)[:, None])[:, 0], scores.max(dim=1).values)
     if rule.calibration is not None:
         if thresholds is None:
             raise ValueError(f"alignment {rule.name!r} needs each noun's calibrated threshold.")

@@ -107,7 +107,8 @@ class RunningGroupMeans(torch.nn.Module):
     (base-class nouns, novel nouns) of the raw weight. A batch of four captioned images holds one
     or two novel-noun labels, so the batch's own novel mean would set each of them to about 1 and
     erase the very ranking the weight is for; about 1 / (1 - momentum) batches are averaged
-    instead. Not checkpointed: a resumed run starts the averages again from its first batch."""
+    instead. The student trainer keeps them in its checkpoints, so a resumed run divides by the
+    averages the interrupted one had reached."""
 
     def __init__(self, groups: int = 2, momentum: float = 0.95):
         super().__init__()

@@ -56,8 +56,12 @@ def test_static_files_with_relative_links_that_exist(report, tiny_version):
 
 def test_report_command(tiny_version, tmp_path, capsys):
     assert main(["dataset", "report", str(tiny_version), "--out", str(tmp_path / "r"), "--samples", "2"]) == 0
-    assert (tmp_path / "r" / "index.html").is_file() and "open it in a browser" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert (tmp_path / "r" / "index.html").is_file() and "open it in a browser" in printed.out
     assert len(list((tmp_path / "r" / "samples").glob("0*.png"))) == 2
+    progress = [line for line in printed.err.splitlines() if "loading libraries" not in line]
+    assert progress[0].startswith("dataset report: reading the labels of ") and progress[0].endswith(" for the alignment scores")
+    assert progress[1].startswith("render: 1/2 samples") and progress[-1].startswith("render: 2/2 samples")
 
 
 def _chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
@@ -88,6 +92,18 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     # Text, tables and the one-colour chart have a few hundred colours; the gallery's pictures
     # bring thousands, so this fails when the thumbnails do not render.
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 2000
+
+    # The charts alone, as Chromium draws them: a blank or undecodable PNG leaves a white page.
+    for chart in ("nouns.png", "scores.png"):
+        page = tmp_path / f"{chart}.html"
+        page.write_text(f'<html><body style="margin:0"><img src="{(report.parent / chart).as_uri()}"></body></html>')
+        shot = tmp_path / f"{chart}.shot.png"
+        result = _chromium(page, tmp_path / f"profile-{chart}", f"--screenshot={shot}", "--window-size=800,600",
+                           "--allow-file-access-from-files")
+        assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+        drawn = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+        ink = (np.abs(drawn - 255).sum(axis=2) > 60).mean()  # share of pixels clearly not white
+        assert 0.01 < ink < 0.6, (chart, ink)
 
 
 def test_the_score_distribution_counts_every_label_once(tiny_version):

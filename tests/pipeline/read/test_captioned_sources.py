@@ -53,9 +53,12 @@ def test_coco_captions_join_an_images_captions(tmp_path):
     data = {"images": [{"id": 1, "file_name": "1.jpg"}, {"id": 2, "file_name": "2.jpg"}],
             "annotations": [{"image_id": 1, "caption": "A dog"}, {"image_id": 1, "caption": "a  brown dog."}]}
     (tmp_path / "captions.json").write_text(json.dumps(data))
+    (tmp_path / "3.jpg").mkdir()
+    data["images"].append({"id": 3, "file_name": "3.jpg"})
+    (tmp_path / "captions.json").write_text(json.dumps(data))
     rows = list(coco_captions(tmp_path / "captions.json", tmp_path))
     assert rows[0].caption == "A dog. a brown dog." and rows[0].image is not None
-    assert rows[1].image is None
+    assert [(row.image, row.error) for row in rows[1:]] == [(None, "image file not found"), (None, "image path is a folder")]
 
 
 def test_shard_command_refuses_an_ambiguous_source(cc_folder, tmp_path, capsys):
@@ -129,3 +132,43 @@ def test_shard_refuses_a_non_empty_out_and_a_folder_for_a_file(plain_folder, tmp
     assert "--out" in capsys.readouterr().err
     assert main(["shard", "--tsv", str(plain_folder), "--out", str(tmp_path / "new")]) == 2
     assert "--tsv" in capsys.readouterr().err and not (tmp_path / "new").exists()
+
+
+def test_a_decompression_bomb_is_a_failed_row_not_the_end_of_the_job(plain_folder, png_bomb, tmp_path, capsys):
+    (plain_folder / "photos" / "bomb.png").write_bytes(png_bomb)
+    (plain_folder / "bomb.tsv").write_text("a dog on a sofa\tsub/a.png\na huge cat\tbomb.png\n")
+    out = tmp_path / "shards"
+    assert main(["shard", "--tsv", str(plain_folder / "bomb.tsv"), "--images", str(plain_folder / "photos"),
+                 "--out", str(out), "--quiet"]) == 0
+    assert "1 image too large to decode" in capsys.readouterr().out
+    rows = pq.read_table(out / "00000.parquet").to_pylist()
+    assert [(row["status"], row["error_message"]) for row in rows] == [
+        ("success", None), ("failed_to_download", "image too large to decode")]
+
+
+def test_images_keep_the_extension_of_their_format(plain_folder, tmp_path):
+    rows = list(conceptual_captions(plain_folder / "captions.tsv", {}, plain_folder / "photos"))
+    write_shards(rows, tmp_path / "s", shard_size=10, quiet=True)
+    assert [sorted(parts) for _, parts in read_captioned_shard(tmp_path / "s" / "00000.tar")] == [
+        ["json", "png", "txt"], ["jpg", "json", "txt"]]
+
+
+def test_tsv_headers_byte_order_marks_foreign_bytes_and_folders(plain_folder):
+    (plain_folder / "odd.tsv").write_bytes(
+        "\ufeffcaption\timage\na cup on a table\tb.jpg\n".encode() + b"caf\xe9 and a dog\tb.jpg\na folder\tsub\n")
+    rows = list(conceptual_captions(plain_folder / "odd.tsv", {}, plain_folder / "photos"))
+    assert [type(r).__name__ for r in rows] == ["SourceRow", "BadRow", "SourceRow"]
+    assert rows[0].caption == "a cup on a table" and rows[0].image == plain_folder / "photos" / "b.jpg"
+    assert rows[1].line == 3 and rows[1].reason.startswith("not UTF-8 (byte 0xe9 at column 4)")
+    assert rows[2].image is None and rows[2].error == "image path is a folder"
+    (plain_folder / "bom.tsv").write_bytes("\ufeffa dog\tb.jpg\n".encode())
+    (row,) = conceptual_captions(plain_folder / "bom.tsv", {}, plain_folder / "photos")
+    assert row.caption == "a dog"
+
+
+def test_a_tsv_without_tabs_names_its_first_bad_line_not_a_file_it_removed(plain_folder, tmp_path, capsys):
+    (plain_folder / "spaces.tsv").write_text("a dog    b.jpg\na cat    b.jpg\n")
+    assert main(["shard", "--tsv", str(plain_folder / "spaces.tsv"), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "2 bad line(s) skipped; line 1: expected 'caption<TAB>image url or path'" in error
+    assert "bad_rows.jsonl" not in error

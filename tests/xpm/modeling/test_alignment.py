@@ -125,3 +125,10 @@ def test_eq2_without_regions_is_an_error():
 def test_eq4_binarizes_at_logit_zero():
     logits = torch.tensor([[-1e-4, 0.0], [3.0, -2.0]])
     assert binarize_mask(logits).tolist() == [[False, True], [True, False]]
+
+
+def test_a_noun_left_without_a_region_keeps_its_best_score_not_region_0s():
+    scores = torch.tensor([[-3.0, -1.0, -2.0], [1.0, 4.0, 0.5]])  # noun 0 beats background nowhere
+    selection = select_regions(scores, parse_alignment("eq2+bg-gate"))
+    assert selection.region.tolist() == [-1, 1]
+    assert selection.logit.tolist() == [-1.0, 4.0]

@@ -38,6 +38,25 @@ def test_caption_losses_for_each_reliability(student, mode, scale):
     assert stats["mean_alpha"] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("mode", RELIABILITY_MODES)
+def test_a_label_weight_is_the_product_of_its_signals_over_the_batch_mean(mode):
+    from xpm.modeling.student import label_weights
+    from xpm.modeling.student_losses import agreement, inverse_noise
+
+    torch.manual_seed(0)
+    variance = torch.rand(3, 4, 4) + 0.1
+    regions, vocabulary = F.normalize(torch.randn(3, 8), dim=1), F.normalize(torch.randn(5, 8), dim=1)
+    index, scores = torch.tensor([0, 2, 4]), torch.tensor([0.9, 0.2, 0.5])
+    signals = {"noise": inverse_noise(variance), "class-score": scores, "agreement": agreement(regions, vocabulary, index)}
+    weights = label_weights(CaptionLossSettings(reliability=mode, alpha_cap=100.0), variance, regions, vocabulary, index, scores)
+    if mode == "none":
+        assert weights is None
+        return
+    raw = torch.stack([signals[name] for name in mode.split("+")]).prod(dim=0)
+    torch.testing.assert_close(weights, raw / raw.mean())
+    assert len(set(weights.tolist())) == 3  # the signals differ per label: a constant weight would pass the mean alone
+
+
 def test_under_alpha_scale_eta_class_score_is_the_teacher_score_itself(student):
     vocabulary = F.normalize(torch.randn(5, 8), dim=1)
     _, stats = student.caption_losses(*_caption_batch(), vocabulary, CaptionLossSettings(reliability="class-score", alpha_scale="eta"))

@@ -54,6 +54,13 @@ def test_histograms_share_bins_and_count_every_value():
     figure = histograms({"kept": [0.1, 0.2, 0.9], "left unlabeled": [0.05], "none": []}, bins=4)
     axes = figure.axes[0]
     assert [text.get_text() for text in axes.get_legend().get_texts()] == ["kept (3)", "left unlabeled (1)"]
+    edges = [0.05, 0.2625, 0.475, 0.6875, 0.9]  # four bins over all values, whichever sample holds them
+    outlines = [patch.get_xy() for patch in axes.patches]
+    for outline in outlines:
+        np.testing.assert_allclose(sorted(set(outline[:, 0].round(6))), edges)
+    # A step outline's height over each bin: the tops at x = left edge .. right edge.
+    heights = [[outline[2 * i + 1, 1] for i in range(4)] for outline in outlines]
+    assert heights == [[2, 0, 0, 1], [1, 0, 0, 0]]
 
 
 def test_save_chart_writes_png_and_svg(tmp_path):
