@@ -67,7 +67,7 @@ class PseudoLabelRun:
     identical: bool = False
 
 
-def _code_commit() -> str:
+def code_commit() -> str:
     try:
         root = Path(__file__).resolve().parent.parent
         return subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
@@ -245,7 +245,7 @@ def _label(config: PseudoLabelConfig, beam_args: list[str], runner: str, checkpo
         "wordnet_version": lexicon.wordnet_version,
         "text_model": {"id": checkpoint.text_model.id, "hash": checkpoint.text_model.hash, "mode": checkpoint.text_model.mode},
         "config": to_dict(config),
-        "code_commit": _code_commit(),
+        "code_commit": code_commit(),
         "beam_version": beam.__version__,
         "runner": runner,
         "run_identity": identity,

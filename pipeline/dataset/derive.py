@@ -24,7 +24,7 @@ from pipeline.dataset.inspect import first_bad_shard
 from pipeline.dataset.review import check_nouns, labels_by_noun, version_name, version_sha256
 from pipeline.dataset.score import load_review, score_review
 from pipeline.finalize import finalize_version
-from pipeline.job import _code_commit
+from pipeline.job import code_commit
 from pipeline.read.shard_reader import read_shard
 from pipeline.version import commit_version, run_identity, staging_dir
 from pipeline.stages import WriteShard
@@ -155,7 +155,7 @@ def derive_version(version: DatasetVersion, label_filter: LabelFilter, dataset_d
                           "so no version was written.")
     vocab = {row["word"]: row for row in version.vocab}
     lineage = {key: value for key, value in manifest["lineage"].items() if key not in ("inputs", "vocabulary_sha256")}
-    lineage.update(code_commit=_code_commit(), derived_from=derived_from)
+    lineage.update(code_commit=code_commit(), derived_from=derived_from)
     derived = finalize_version(staging, shards, lineage,
                                lambda words: np.array([vocab[word]["embedding"] for word in words], dtype=np.float32),
                                {word: row["vocab_id"] for word, row in vocab.items()})

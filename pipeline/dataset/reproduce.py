@@ -23,7 +23,7 @@ from pipeline.config import PseudoLabelConfig
 from pipeline.dataset.derive import LabelFilter, derive_version
 from pipeline.dataset.inspect import first_bad_shard
 from pipeline.dataset.review import version_sha256
-from pipeline.job import _code_commit, run_pseudo_label
+from pipeline.job import code_commit, run_pseudo_label
 from schemas.dataset_version import MANIFEST_FILE
 from xpm.config import ConfigError, from_dict
 from xpm.io.dataset_version import DatasetVersion, open_version
@@ -69,7 +69,7 @@ def _recorded_file(role: str, path: str | None, sha256: str | None) -> str | Non
 def _environment(lineage: dict) -> Environment:
     import torch
 
-    commit, suspects = _code_commit(), []
+    commit, suspects = code_commit(), []
     notes = [f"code commit: built at {lineage['code_commit'][:12]}, now {commit[:12]}"]
     if commit != lineage["code_commit"]:
         suspects.append(f"the code ({lineage['code_commit'][:12]} then, {commit[:12]} now)")

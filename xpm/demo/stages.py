@@ -86,7 +86,9 @@ def pseudo_label_stage(config: DemoConfig, world: Path, teacher: Path, root: Pat
     try:
         newest = open_version(str(root / dataset))
         lineage = newest.manifest["lineage"]
-        if lineage["teacher_sha256"] == file_sha256(teacher) and lineage["config"]["alignment"] == wanted.alignment:
+        # A version derived from the demo's (xpm dataset derive) has its teacher and rule, not its labels.
+        if ("derived_from" not in lineage and lineage["teacher_sha256"] == file_sha256(teacher)
+                and lineage["config"]["alignment"] == wanted.alignment):
             return Path(newest.path), True
     except (ConfigError, FileNotFoundError):
         pass

@@ -104,3 +104,24 @@ def test_eta_is_calibrated_once_for_a_student_with_a_constant_eta(tiny_world, ti
     assert stages.calibrate_eta_stage(config, sizes, tiny_world, tiny_teacher, tiny_version, tmp_path / "calibration") == first
     student = stages.student_config(config, sizes, tiny_world, tiny_teacher, tiny_version, losses="gt+x+m+alpha", eta=first["eta"])
     assert student.eta == first["eta"]
+
+
+def test_the_demo_reuses_its_own_version_but_not_one_derived_from_it(tiny_world, tiny_teacher, tiny_version, tmp_path,
+                                                                       monkeypatch):
+    import shutil
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import pipeline.job
+    from xpm.demo import stages
+    from xpm.demo.config import DemoConfig
+
+    root = tmp_path / "datasets"
+    shutil.copytree(tiny_version, root / "world" / "v1")
+    monkeypatch.setattr(pipeline.job, "run_pseudo_label", lambda config: SimpleNamespace(version_dir=str(tmp_path / "new")))
+    assert stages.pseudo_label_stage(DemoConfig(device="cpu"), tiny_world, tiny_teacher, root) == (root / "world" / "v1", True)
+    manifest_path = root / "world" / "v1" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["lineage"]["derived_from"] = {"version": "elsewhere/v1", "filter": {"drop_nouns": ["dog"]}}
+    manifest_path.write_text(json.dumps(manifest))
+    assert stages.pseudo_label_stage(DemoConfig(device="cpu"), tiny_world, tiny_teacher, root) == (Path(tmp_path / "new"), False)
