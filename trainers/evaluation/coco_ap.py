@@ -75,12 +75,14 @@ class ImageMatches:
     image_ids: np.ndarray
     categories: dict[int, CategoryMatches]
 
-    def ap50(self, weights: np.ndarray | None = None) -> dict[int, np.ndarray | float]:
-        """Per category: AP50 in percent (a float without ``weights``, else one per row of
-        ``weights [draws, images]``, NaN where a draw holds no instance of it)."""
+    def ap50(self, weights: np.ndarray | None = None, categories=None) -> dict[int, np.ndarray | float]:
+        """Per category (of ``categories``, default all): AP50 in percent (a float without
+        ``weights``, else one per row of ``weights [draws, images]``, NaN where a draw holds no
+        instance of it)."""
+        chosen = {c: m for c, m in self.categories.items() if categories is None or c in categories}
         if weights is None:
-            return {c: float(m.ap50(np.ones(len(self.image_ids)))[0]) for c, m in self.categories.items()}
-        return {c: m.ap50(weights) for c, m in self.categories.items()}
+            return {c: float(m.ap50(np.ones(len(self.image_ids)))[0]) for c, m in chosen.items()}
+        return {c: m.ap50(weights) for c, m in chosen.items()}
 
 
 def match_detections(gt: COCO, results: list[dict], iou_type: str, image_ids: Sequence[int],

@@ -31,7 +31,7 @@ def image_resamples(images: int, draws: int, seed: int) -> np.ndarray:
 def group_ap50(matches: ImageMatches, category_ids: Sequence[int], weights: np.ndarray) -> np.ndarray:
     """Mean AP50 over ``category_ids`` for each resample ``weights [draws, images]``; a category
     with no instance in a resample is left out of that resample's mean (COCO's convention)."""
-    per_category = matches.ap50(weights)
+    per_category = matches.ap50(weights, set(category_ids))
     rows = [per_category[c] for c in category_ids if c in per_category]
     if not rows:
         return np.full(len(weights), np.nan)
