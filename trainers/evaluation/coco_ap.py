@@ -122,12 +122,13 @@ def match_detections(gt: COCO, results: list[dict], iou_type: str, image_ids: Se
                 per_image[entry["category_id"]].append(entry)
     categories = {}
     for category, entries in per_image.items():
-        scores = np.concatenate([e["dtScores"][:MAX_DETECTIONS] for e in entries]) if entries else np.zeros(0)
+        # a leading empty array lets a category without detections concatenate to empty arrays
+        scores = np.concatenate([np.zeros(0)] + [e["dtScores"][:MAX_DETECTIONS] for e in entries])
         order = np.argsort(-scores, kind="mergesort")  # COCOeval.accumulate's order, ties included
-        image = np.concatenate([np.full(len(e["dtScores"][:MAX_DETECTIONS]), position[e["image_id"]]) for e in entries]
-                               ) if entries else np.zeros(0, int)
-        matched = np.concatenate([e["dtMatches"][0, :MAX_DETECTIONS] > 0 for e in entries]) if entries else np.zeros(0, bool)
-        ignored = np.concatenate([e["dtIgnore"][0, :MAX_DETECTIONS] > 0 for e in entries]) if entries else np.zeros(0, bool)
+        image = np.concatenate([np.zeros(0, np.int64)] + [np.full(len(e["dtScores"][:MAX_DETECTIONS]), position[e["image_id"]])
+                                                          for e in entries])
+        matched = np.concatenate([np.zeros(0, bool)] + [e["dtMatches"][0, :MAX_DETECTIONS] > 0 for e in entries])
+        ignored = np.concatenate([np.zeros(0, bool)] + [e["dtIgnore"][0, :MAX_DETECTIONS] > 0 for e in entries])
         categories[category] = CategoryMatches(image[order].astype(np.int64), matched[order], ignored[order], instances[category])
     return ImageMatches(np.array(image_ids), categories)
 
