@@ -22,7 +22,7 @@ def test_trainers_and_version_readers_do_not_import_beam(module):
 
 
 # The application commands (xpm.<name>): inside the xpm package, above pipeline and trainers.
-COMMANDS = {"cli", "demo", "study", "predict", "experiment"}
+COMMANDS = {"cli", "demo", "study", "predict", "experiment", "rounds"}
 # Layer -> the layers it may import.
 ALLOWED = {"schemas": {"schemas"}, "core": {"schemas", "core"}, "pipeline": {"schemas", "core", "pipeline"},
            "trainers": {"schemas", "core", "trainers"}, "commands": {"schemas", "core", "pipeline", "trainers", "commands"}}
