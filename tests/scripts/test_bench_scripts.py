@@ -7,9 +7,10 @@ import pytest
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("bench_*.py") if p.name != "bench_common.py"))
+@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py") if p.name != "bench_common.py"))
 def test_every_benchmark_parses_its_arguments(script):
-    """Benchmarks are run by hand and by bench_all; this keeps their command lines from rotting."""
+    """Benchmarks and measurements are run by hand (benchmarks also by bench_all); this keeps their command lines
+    from rotting."""
     result = subprocess.run([sys.executable, str(SCRIPTS / script), "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "usage:" in result.stdout
