@@ -13,19 +13,7 @@ from pathlib import Path
 
 from bench_common import report
 
-
-def _cell(entry: dict) -> str:
-    low, high = entry["ci95"]
-    return f"{entry['mean']:.1f} [{low:.1f}, {high:.1f}]"
-
-
-def _evidence(claim: dict) -> str:
-    if claim.get("share"):
-        low, high = claim["share"]["ci95"]
-        return f"share {100 * claim['share']['mean']:.0f}% [{100 * low:.0f}%, {100 * high:.0f}%]"
-    if "why" in claim:
-        return claim["why"]
-    return "; ".join(f"{group} {_cell(claim[group])}" for group in ("target", "base") if group in claim)
+from xpm.experiment.report import claim_evidence, interval_cell
 
 
 def table(experiments: dict[str, dict]) -> str:
@@ -34,13 +22,13 @@ def table(experiments: dict[str, dict]) -> str:
     for world, summary in experiments.items():
         for name, entry in summary["configs"].items():
             sd = [("-" if entry[g].get("sd_seeds") is None else f"{entry[g]['sd_seeds']:.2f}") for g in ("target", "base")]
-            lines.append(f"| {world} | {name} | {len(entry['seeds'])} | {_cell(entry['target'])} | {_cell(entry['base'])} | "
+            lines.append(f"| {world} | {name} | {len(entry['seeds'])} | {interval_cell(entry['target'])} | {interval_cell(entry['base'])} | "
                          f"{sd[0]} | {sd[1]} |")
     lines += ["", "| world | claim | verdict | decided on |", "|---|---|---|---|"]
     for world, summary in experiments.items():
         for number, claim in summary["claims"].items():
             lines.append(f"| {world} | {number}: {claim['claim']} | {'holds' if claim['holds'] else '**does not hold**'} | "
-                         f"{_evidence(claim)} |")
+                         f"{claim_evidence(claim)} |")
     return "\n".join(lines) + "\n"
 
 

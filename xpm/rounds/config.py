@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from xpm.experiment.config import EVALUATION_PARTS
+from xpm.experiment.config import ExperimentConfig
 
 INITS = ("teacher", "previous")
+
+
+def round_name(number: int) -> str:
+    return f"round-{number}"
 
 
 @dataclass(frozen=True)
@@ -21,14 +25,15 @@ class RoundsConfig:
     # Controls trained once on round 1's version beside the rounds; truth-labels is the bound
     # each round's share of the gap is measured against.
     controls: tuple[str, ...] = ("truth-labels",)
-    seeds: int = 5
-    first_seed: int = 0
     # The seed whose round-r student labels round r+1.
     labeler_seed: int = 0
     # What round r+1's students start from: the teacher, or the round-r student that labelled.
     init: str = "teacher"
     # The alignment rule of rounds 2 and on; empty: round 1's.
     alignment: str = ""
+    # How every round's runs are trained and evaluated: ExperimentConfig's fields of these names.
+    seeds: int = 5
+    first_seed: int = 0
     part: str = "test"
     student_config: str = ""
     steps: int = 0
@@ -37,17 +42,23 @@ class RoundsConfig:
     bootstrap: int = 1000
     device: str = "auto"
 
+    def experiment(self, versions: list[str], configurations_file: str) -> ExperimentConfig:
+        """The experiment holding rounds 1..len(versions) and the controls."""
+        shared = {f.name: getattr(self, f.name) for f in fields(ExperimentConfig) if hasattr(self, f.name)}
+        rounds = tuple(round_name(number) for number in range(1, len(versions) + 1))
+        return ExperimentConfig(**{**shared, "data": versions[0], "configurations": (*rounds, *self.controls),
+                                   "configurations_file": configurations_file})
+
     def __post_init__(self) -> None:
-        for name in ("world", "teacher", "data"):
-            if not getattr(self, name):
-                raise ValueError(f"rounds config: {name} is required (--{name} or in the YAML).")
+        try:  # the run settings and the required inputs, as the experiment checks them
+            self.experiment([self.data], "")
+        except ValueError as error:
+            raise ValueError(str(error).replace("experiment config:", "rounds config:")) from None
         checks = [
             (self.rounds >= 1, f"rounds={self.rounds}: at least 1."),
-            (self.seeds >= 1, f"seeds={self.seeds}: at least 1 (5 for an interval worth deciding on)."),
             (self.first_seed <= self.labeler_seed < self.first_seed + self.seeds,
              f"labeler_seed={self.labeler_seed}: one of the trained seeds {self.first_seed}..{self.first_seed + self.seeds - 1}."),
             (self.init in INITS, f"init={self.init!r}: one of {', '.join(INITS)}."),
-            (self.part in EVALUATION_PARTS, f"part={self.part!r}: one of {', '.join(EVALUATION_PARTS)}."),
             (self.configuration not in self.controls, f"configuration {self.configuration!r} is also named as a control."),
         ]
         for ok, message in checks:

@@ -7,17 +7,11 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from xpm.experiment.report import claim_evidence, interval_cell
 from xpm.io.atomic import write_text_atomically
 
 CHART = "rounds"
 GROUPS = ("target", "base", "caption_only")
-
-
-def _cell(entry: dict | None) -> str:
-    if not entry:
-        return "-"
-    low, high = entry["ci95"]
-    return f"{entry['mean']:.1f} [{low:.1f}, {high:.1f}]"
 
 
 def _quality(row: dict, group: str) -> str:
@@ -50,15 +44,13 @@ def markdown(result: dict) -> str:
     ]
     for row in result["rounds"]:
         previous = row["vs_previous"]["target"] if row["vs_previous"] else None
-        gap = row["gap"]
-        share = "-" if not gap or gap.get("share") is None else (
-            f"{100 * gap['share']['mean']:.0f}% [{100 * gap['share']['ci95'][0]:.0f}%, {100 * gap['share']['ci95'][1]:.0f}%]")
+        share = claim_evidence(row["gap"]) if row["gap"] else "-"
         lines.append(f"| {row['round']} | {row['labeler']['kind']} | {_quality(row, 'target')} | {_quality(row, 'base')} | "
-                     f"{_quality(row, 'caption_only')} | {_cell(row['student']['target'])} | {_cell(row['student']['base'])} | "
-                     f"{_cell(previous)} | {share} | {_seconds(row)} |")
-    lines += ["", f"Teacher: target {_cell(result['teacher']['target'])}, base {_cell(result['teacher']['base'])}."]
+                     f"{_quality(row, 'caption_only')} | {interval_cell(row['student']['target'])} | {interval_cell(row['student']['base'])} | "
+                     f"{interval_cell(previous)} | {share} | {_seconds(row)} |")
+    lines += ["", f"Teacher: target {interval_cell(result['teacher']['target'])}, base {interval_cell(result['teacher']['base'])}."]
     for name, entry in result["controls"].items():
-        lines.append(f"{name} (on round 1's version): target {_cell(entry['target'])}, base {_cell(entry['base'])}.")
+        lines.append(f"{name} (on round 1's version): target {interval_cell(entry['target'])}, base {interval_cell(entry['base'])}.")
     lines += ["", f"![labels and students per round]({CHART}.png)", ""]
     return "\n".join(lines)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import yaml
 
 from xpm.config import ConfigError, save_config, to_dict
-from xpm.experiment.config import TEACHER, Configuration, ExperimentConfig, packaged_configurations_path, read_configurations
+from xpm.experiment.config import TEACHER, Configuration, packaged_configurations_path, read_configurations
 from xpm.experiment.runs import MODEL_DIR, run_folder
 from xpm.io.atomic import write_text_atomically
 from xpm.progress import LOGGER
-from xpm.rounds.config import RoundsConfig
+from xpm.rounds.config import RoundsConfig, round_name
 
 CONFIG_FILE = "rounds_config.yaml"
 CONFIGURATIONS_FILE = "configurations.yaml"
@@ -26,10 +26,6 @@ EXPERIMENT_DIR = "experiment"
 DATASETS_DIR = "datasets"
 TIMINGS_FILE = "timings.json"
 BOUND = "truth-labels"
-
-
-def round_name(number: int) -> str:
-    return f"round-{number}"
 
 
 def labeler_path(out: Path, config: RoundsConfig, number: int) -> Path:
@@ -65,12 +61,8 @@ def _write_configurations(out: Path, config: RoundsConfig, versions: list[str]) 
 def _experiment(out: Path, config: RoundsConfig, versions: list[str]) -> dict:
     from xpm.experiment.experiment import run_experiment
 
+    experiment = config.experiment(versions, str(_write_configurations(out, config, versions)))
     names = [round_name(number) for number in range(1, len(versions) + 1)]
-    experiment = ExperimentConfig(
-        world=config.world, teacher=config.teacher, data=versions[0], configurations=(*names, *config.controls),
-        configurations_file=str(_write_configurations(out, config, versions)), seeds=config.seeds,
-        first_seed=config.first_seed, part=config.part, student_config=config.student_config, steps=config.steps,
-        threads=config.threads, workers=config.workers, bootstrap=config.bootstrap, device=config.device)
     differences = [(name, TEACHER) for name in (*names, *config.controls)]
     differences += [(later, earlier) for earlier, later in zip(names, names[1:])]
     return run_experiment(experiment, out / EXPERIMENT_DIR, differences=differences,
