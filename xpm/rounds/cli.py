@@ -4,6 +4,7 @@ version and a set of students evaluated with intervals."""
 from __future__ import annotations
 
 from xpm.arguments import existing_file, existing_folder, new_or_folder
+from xpm.experiment.cli import add_run_arguments, run_overrides
 
 HELP = ("label in rounds: the previous round's student labels the captioned shards again (a new dataset version), "
         "students train on it over several seeds, and each round's label quality and AP50 with 95%% intervals are reported")
@@ -20,19 +21,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--configuration", help="the student configuration every round trains (default gt+x+m+alpha)")
     parser.add_argument("--controls", help="comma-separated configurations trained once on round 1's version "
                         "(default truth-labels; '' for none)")
-    parser.add_argument("--seeds", type=int, help="training seeds per round (default 5)")
-    parser.add_argument("--first-seed", type=int, help="seeds first-seed .. first-seed+seeds-1 (default 0)")
     parser.add_argument("--labeler-seed", type=int, help="the seed whose student labels the next round (default 0)")
     parser.add_argument("--init", help="what a later round's students start from: teacher (default) or previous "
                         "(the student that labelled the round)")
     parser.add_argument("--alignment", help="the alignment rule of rounds 2 and on (default: round 1's)")
-    parser.add_argument("--part", help="test (default: report) or val (choose settings)")
-    parser.add_argument("--student-config", type=existing_file, help="student YAML the configuration overrides")
-    parser.add_argument("--steps", type=int, help="training steps of every run (default: the student config's)")
-    parser.add_argument("--threads", type=int, help="torch threads per run (default 1)")
-    parser.add_argument("--workers", type=int, help="runs trained at once, each in its own process (default 1)")
-    parser.add_argument("--bootstrap", type=int, help="resamples of the test images (default 1000)")
-    parser.add_argument("--device", help="auto (default), cpu or cuda")
+    add_run_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -44,9 +37,7 @@ def run(args) -> int:
         "world": args.world, "teacher": args.teacher, "data": args.data, "rounds": args.rounds,
         "configuration": args.configuration,
         "controls": None if args.controls is None else [n.strip() for n in args.controls.split(",") if n.strip()],
-        "seeds": args.seeds, "first_seed": args.first_seed, "labeler_seed": args.labeler_seed, "init": args.init,
-        "alignment": args.alignment, "part": args.part, "student_config": args.student_config, "steps": args.steps,
-        "threads": args.threads, "workers": args.workers, "bootstrap": args.bootstrap, "device": args.device,
+        "labeler_seed": args.labeler_seed, "init": args.init, "alignment": args.alignment, **run_overrides(args),
     }
     config = load_config(RoundsConfig, args.config, overrides)
     from xpm.rounds.rounds import run_rounds  # torch, Beam and the rest: once the config is known good
