@@ -98,7 +98,7 @@ def _input_bytes(pattern: str) -> int:
 
 def run(args) -> int:
     from pipeline.config import PseudoLabelConfig
-    from pipeline.shard import source_rows
+    from pipeline.shard import SUMMARY_FILE, source_bytes, source_rows
     from xpm.config import ConfigError, load_config
     from xpm.io.jobs import check_writable
 
@@ -116,7 +116,12 @@ def run(args) -> int:
         folder = source_folder(args)
         overrides["input"] = str(folder / "*.tar")
     config = load_config(PseudoLabelConfig, args.config, overrides)
-    check_writable(config.output, "--output", needs_bytes=0 if rows is not None else _input_bytes(config.input))
+    if rows is not None and not (folder / SUMMARY_FILE).is_file():
+        # The source's images go into its shards, then into the version.
+        needs_bytes = 2 * source_bytes(rows)
+    else:
+        needs_bytes = _input_bytes(config.input)
+    check_writable(config.output, "--output", needs_bytes=needs_bytes)
     if rows is not None:
         shard_source(rows, folder, args)
     from pipeline.job import run_pseudo_label  # torch and Beam: only now

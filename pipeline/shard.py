@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from pipeline.read.captioned_sources import BadRow, SourceRow
 from xpm.arguments import existing_file, existing_folder
@@ -139,6 +139,12 @@ def write_shards(rows: Iterable[SourceRow | BadRow], out_dir: Path, shard_size: 
     return summary
 
 
+def source_bytes(rows: Iterable[SourceRow | BadRow]) -> int:
+    """About what shards of ``rows`` take: each row's image file once more (captions, the parquet
+    index and the tar headers are small beside them)."""
+    return sum(row.image.stat().st_size for row in rows if isinstance(row, SourceRow) and row.image is not None)
+
+
 def describe(summary: ShardSummary, bad_rows_file: str | None = BAD_ROWS_FILE) -> str:
     parts = [f"{summary.samples} rows in {summary.shards} shard(s)"]
     parts += [f"{count} {reason}" for reason, count in sorted(summary.missing_by_reason.items())]
@@ -158,8 +164,19 @@ def add_source_arguments(parser) -> None:
     parser.add_argument("--shard-size", type=int, default=1000, help="samples per shard (default 1000)")
 
 
-def source_rows(args):
+@dataclass(frozen=True)
+class SourceRows:
+    """A source's rows, read afresh by each iteration: once to size the output, once to shard."""
+    read: Callable[[], Iterator[SourceRow | BadRow]]
+
+    def __iter__(self) -> Iterator[SourceRow | BadRow]:
+        return self.read()
+
+
+def source_rows(args) -> SourceRows | None:
     """The rows of the source the arguments name, or None when they name none."""
+    from functools import partial
+
     from pipeline.read.captioned_sources import coco_captions, conceptual_captions, images_by_url, read_url_map
     from xpm.config import ConfigError
 
@@ -169,13 +186,13 @@ def source_rows(args):
         if args.images and args.url_map:
             raise ConfigError("with --tsv give --images DIR or --url-map FILE, not both.")
         images = images_by_url(Path(args.images)) if args.images else read_url_map(Path(args.url_map)) if args.url_map else {}
-        return conceptual_captions(Path(args.tsv), images, Path(args.images) if args.images else None)
+        return SourceRows(partial(conceptual_captions, Path(args.tsv), images, Path(args.images) if args.images else None))
     if args.coco_captions:
         if not args.images:
             raise ConfigError("with --coco-captions give the image folder as --images DIR.")
         if not Path(args.images).is_dir():
             raise ConfigError(f"--images {args.images}: not a folder.")
-        return coco_captions(Path(args.coco_captions), Path(args.images))
+        return SourceRows(partial(coco_captions, Path(args.coco_captions), Path(args.images)))
     if args.images or args.url_map:
         raise ConfigError("--images and --url-map go with a captions file: --tsv FILE or --coco-captions FILE.")
     return None
@@ -198,7 +215,7 @@ def run(args) -> int:
     rows = source_rows(args)
     if rows is None:
         raise ConfigError("name the source: --tsv FILE (captions TSV) or --coco-captions FILE.")
-    check_writable(out, "--out")
+    check_writable(out, "--out", needs_bytes=source_bytes(rows))
     summary = write_shards(rows, out, args.shard_size, quiet=args.quiet)
     print(f"{out}: {describe(summary)}")
     return 0

@@ -3,6 +3,7 @@ names the argument (or the path) at fault, never a traceback."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -13,6 +14,7 @@ import pytest
 from PIL import Image
 
 from xpm.cli import main
+from xpm.io.jobs import _size
 
 
 @pytest.fixture
@@ -124,6 +126,61 @@ def test_an_output_without_room_for_the_inputs_is_refused(paths, tmp_path, monke
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"--output {paths['out']}: the output needs about 10.2 KB and {tmp_path} has 100 bytes free" in err, err
+
+
+def _captions_with_images(tmp_path) -> tuple[Path, int]:
+    """A captions TSV naming two images (one twice) and a missing one, and what shards of it hold in images."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name, size in (("a.png", 40), ("b.png", 24)):
+        Image.new("RGB", (size, size), (size, 0, 0)).save(folder / name)
+    (folder / "captions.tsv").write_text("a dog\ta.png\na cat\tb.png\ntwo dogs\ta.png\na bus\tgone.png\n")
+    return folder / "captions.tsv", 2 * (folder / "a.png").stat().st_size + (folder / "b.png").stat().st_size
+
+
+def _without_room(monkeypatch, tmp_path, free: int) -> None:
+    import shutil
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=free))
+
+
+def test_shard_without_room_for_the_images_it_would_copy_is_refused(tmp_path, monkeypatch, capsys):
+    tsv, images = _captions_with_images(tmp_path)
+    _without_room(monkeypatch, tmp_path, images - 1)
+    out = tmp_path / "shards"
+    assert main(["shard", "--tsv", str(tsv), "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err == (f"xpm shard: error: --out {out}: the output needs about {_size(images)} and {tmp_path} "
+                                       f"has {_size(images - 1)} free; free some space or choose another folder.\n")
+    assert not out.exists() and not list(tmp_path.glob(".shards*"))
+    _without_room(monkeypatch, tmp_path, images)
+    assert main(["shard", "--tsv", str(tsv), "--out", str(out), "--quiet"]) == 0
+
+
+def test_pseudo_label_of_a_source_needs_room_for_its_shards_and_the_version(paths, tmp_path, monkeypatch, capsys):
+    tsv, images = _captions_with_images(tmp_path)
+    _without_room(monkeypatch, tmp_path, 2 * images - 1)
+    argv = ["pseudo-label", "--tsv", str(tsv), "--teacher", paths["pt"], "--output", paths["out"], "--name", "x"]
+    assert main(argv) == 2
+    assert f"--output {paths['out']}: the output needs about {_size(2 * images)} and {tmp_path} has" in capsys.readouterr().err
+    assert not Path(paths["out"]).exists()
+
+
+def test_a_training_run_without_room_for_its_checkpoints_stops_before_its_first_step(tiny_teacher_config, tiny_teacher,
+                                                                                    tmp_path, monkeypatch, capsys):
+    from xpm.config import save_config
+
+    save_config(tiny_teacher_config, tmp_path / "teacher.yaml")
+    _without_room(monkeypatch, tmp_path, 100_000)
+    out = tmp_path / "run"
+    assert main(["train-teacher", "--out", str(out), "--config", str(tmp_path / "teacher.yaml"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    needs = re.fullmatch(f"xpm train-teacher: error: --out {re.escape(str(out))}: the output needs about ([0-9.]+) MB and "
+                         f"{re.escape(str(out))} has 100.0 KB free; free some space or choose another folder.", err)
+    # The weights (a model.pt of the same model) with AdamW's two moments, twice.
+    weights = tiny_teacher.stat().st_size / 1e6
+    assert needs and 5.5 * weights < float(needs[1]) < 6.5 * weights, (err, weights)
+    assert not out.exists()
 
 
 HEAVY = {"torch", "torchvision", "apache_beam"}

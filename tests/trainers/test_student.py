@@ -173,3 +173,16 @@ def test_a_resumed_group_mean_run_continues_from_the_running_means_it_saved(tiny
     assert train_student(full, tmp_path, progress=False).resumed_from == 2
     means, seen = at_first_update[0]
     assert torch.equal(means, saved["means"]) and torch.equal(seen, saved["seen"])
+
+
+def test_a_run_without_room_for_its_checkpoints_stops_before_its_first_step(tiny_world, tiny_teacher, tiny_version, tmp_path,
+                                                                             monkeypatch):
+    import shutil
+
+    from xpm.config import ConfigError
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1000))
+    with pytest.raises(ConfigError, match=f"--out {tmp_path}: the output needs about .* MB and {tmp_path} has 1.0 KB free"):
+        train_student(_config(tiny_world, tiny_teacher, tiny_version), tmp_path, progress=False)
+    assert not (tmp_path / LOSS_LOG_NAME).exists() and not (tmp_path / "checkpoints").exists()

@@ -23,6 +23,7 @@ from trainers.engine.optim import build_optimizer, build_scheduler
 from trainers.engine.run_dir import claim_run_dir
 from trainers.engine.train_loop import TrainLoop
 from xpm.io.atomic import write_text_atomically
+from xpm.io.jobs import check_writable
 from xpm.modeling.checkpoint import DetectorCheckpoint, read_checkpoint, save_checkpoint
 
 MODEL_NAME = "model.pt"
@@ -31,6 +32,9 @@ LOSS_LOG_NAME = "losses.csv"
 DISTRIBUTED_NAME = "distributed.json"
 
 MakeCheckpoint = Callable[[dict], DetectorCheckpoint]
+
+# A logged step's row of losses.csv and TensorBoard events, about ten values: a generous bound.
+LOG_BYTES_PER_STEP = 1000
 
 
 @dataclass(frozen=True)
@@ -64,14 +68,30 @@ def open_run(out: Path, config, config_name: str) -> tuple[TrainingRun | None, D
     return None, (read_checkpoint(last_path) if last_path.is_file() else None)
 
 
+def needed_bytes(model: torch.nn.Module, optim: OptimConfig, *, steps: int, log_every: int) -> int:
+    """About what a run writes in ``steps`` more steps: a checkpoint (the weights, and the optimizer's
+    state for each trainable parameter) twice, as the new one is written before it replaces the
+    last (and model.pt beside the last), and the logs."""
+    weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    trainable = sum(p.numel() * p.element_size() for p in model.parameters() if p.requires_grad)
+    # AdamW keeps two moments per parameter; SGD a momentum buffer, when it has momentum.
+    moments = 2 if optim.optimizer == "adamw" else int(optim.momentum > 0)
+    return 2 * (weights + moments * trainable) + LOG_BYTES_PER_STEP * (steps // log_every + 1)
+
+
 def start_loop(
     model: torch.nn.Module, *, out: Path, optim: OptimConfig, engine: EngineConfig, info: Distributed,
     device: torch.device, last: DetectorCheckpoint | None, make_checkpoint: MakeCheckpoint, progress: bool,
 ) -> tuple[TrainLoop, int]:
     """The loop over ``model`` (DDP-wrapped when distributed), restored from ``last``, and the
-    step it starts at. Rank 0 alone logs and checkpoints."""
-    optimizer = build_optimizer(model, optim)
+    step it starts at, once ``out`` is found to have room for the run (:func:`needed_bytes`).
+    Rank 0 alone logs and checkpoints."""
     start_step = last.training["step"] if last else 0
+    if info.is_main:
+        # Before the first step, not at a checkpoint hours into the run.
+        check_writable(out, "--out", needs_bytes=needed_bytes(model, optim, steps=optim.max_steps - start_step,
+                                                              log_every=engine.log_every))
+    optimizer = build_optimizer(model, optim)
     loop = TrainLoop(
         model=wrap_for_training(model, info, device),
         optimizer=optimizer,

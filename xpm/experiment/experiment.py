@@ -25,8 +25,8 @@ def check_inputs(config: ExperimentConfig) -> None:
     if not (world / "split.json").is_file() or not (world / "train" / "instances_base.json").is_file():
         raise ConfigError(f"{world} is not a synthetic world (no split.json or train/); make one with `xpm synth` or `xpm demo`.")
     if not (part / "instances.json").is_file():
-        hint = (f"a world written before test/ existed gains it with `xpm synth {world} --config {world}/synth_config.yaml`"
-                if config.part == "test" else "choose --part test or val")
+        hint = (f"worlds written before test/ existed lack it; synthesize a new one with `xpm synth NEW_DIR --config "
+                f"{world}/synth_config.yaml`" if config.part == "test" else "choose --part test or val")
         raise ConfigError(f"{part} does not exist: {hint}.")
     if not Path(config.teacher).is_file():
         raise ConfigError(f"teacher checkpoint {config.teacher} does not exist; pass the model.pt of `xpm train-teacher`.")

@@ -7,7 +7,13 @@ could be; 2 for a usage error (no classes, unknown checkpoint, --out is a file, 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
 from xpm.arguments import existing_file, new_or_folder
+
+if TYPE_CHECKING:
+    from xpm.predict.config import PredictConfig
+    from xpm.predict.job import PredictResult
 
 HELP = "segment any class names you type in your images with a trained checkpoint (COCO results JSON + overlay PNGs)"
 
@@ -32,6 +38,25 @@ def add_arguments(parser) -> None:
                              "results.json keeps all")
 
 
+def drawn_summary(result: PredictResult, config: PredictConfig) -> str:
+    """How many detections results.json holds, how many the overlays show, and why the rest are
+    not shown, so an overlay without boxes is never a puzzle."""
+    line = (f"{result.detections} detection(s) of {len(config.classes)} class(es) in results.json, "
+            f"{result.drawn} drawn on the overlays")
+    reasons = []
+    if result.below_draw_threshold:
+        reasons.append(f"{result.below_draw_threshold} scoring below --draw-threshold {config.draw_threshold:g}")
+    if result.overlapping:
+        reasons.append(f"{result.overlapping} overlapping a better-scoring box of any class (--nms-iou {config.nms_iou:g})")
+    if reasons:
+        line += f"; not drawn: {', '.join(reasons)}"
+    if not result.detections:
+        line += "; the checkpoint's detector let none through its own score threshold"
+    elif not result.drawn:
+        line += "; lower --draw-threshold to draw them"
+    return line
+
+
 def run(args) -> int:
     from xpm.predict.config import PredictConfig, read_class_names
     from xpm.predict.job import predict_images
@@ -45,7 +70,7 @@ def run(args) -> int:
     if not result.images:
         print(f"xpm predict: none of the {len(result.skipped)} file(s) could be processed; see the lines above.", file=sys.stderr)
         return 1
-    print(f"{result.images} image(s), {result.detections} detection(s) of {len(config.classes)} class(es), "
-          f"{len(result.skipped)} skipped; {result.images_per_second:.2f} images/s")
+    print(f"{result.images} image(s), {len(result.skipped)} skipped; {result.images_per_second:.2f} images/s")
+    print(drawn_summary(result, config))
     print(f"wrote {result.out_dir}/results.json, images.json and overlays/")
     return 0

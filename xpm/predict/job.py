@@ -46,7 +46,12 @@ CONFIG_FILE = "predict_config.yaml"
 class PredictResult:
     out_dir: Path
     images: int
+    # In results.json: what the checkpoint's own score threshold, per-class NMS and per-image cap let through.
     detections: int
+    # Of those, on the overlays; the others scored below the draw threshold or overlapped a
+    # better-scoring drawn box.
+    drawn: int
+    below_draw_threshold: int
     skipped: tuple[Skipped, ...]
     # Decoding, inference and writing, after the model and text embeddings are loaded.
     seconds: float
@@ -54,6 +59,10 @@ class PredictResult:
     @property
     def images_per_second(self) -> float:
         return self.images / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def overlapping(self) -> int:
+        return self.detections - self.drawn - self.below_draw_threshold
 
 
 def overlay_names(paths: Sequence[Path]) -> list[str]:
@@ -74,8 +83,8 @@ def drawn_detections(detection: dict, *, draw_threshold: float, nms_iou: float) 
     return confident[kept.numpy()]
 
 
-def _overlay(pixels: np.ndarray, detection: dict, classes: Sequence[str], config: PredictConfig, mask_threshold: float) -> Image.Image:
-    keep = drawn_detections(detection, draw_threshold=config.draw_threshold, nms_iou=config.nms_iou)
+def _overlay(pixels: np.ndarray, detection: dict, keep: np.ndarray, classes: Sequence[str], config: PredictConfig,
+             mask_threshold: float) -> Image.Image:
     return draw_instances(
         Image.fromarray(pixels),
         detection["boxes"][keep],
@@ -111,6 +120,7 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     model.set_vocabulary(torch.from_numpy(embedder.embed(list(config.classes))))
     mask_threshold = checkpoint.model_config.mask_threshold
     images, results, skipped = [], [], []
+    drawn = below_draw_threshold = 0
     # A rerun into the same folder must not leave an earlier run's overlays beside this one's:
     # they are written aside and replace the old folder at the end.
     overlays = out / f".{OVERLAY_DIR}.partial"
@@ -125,7 +135,10 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     for (path, name, pixels), detection in zip(usable, detections):
         image_id = len(images) + 1
         results += coco_results(image_id, detection, range(1, len(config.classes) + 1), mask_threshold)
-        save_png(_overlay(pixels, detection, config.classes, config, mask_threshold), overlays / name)
+        keep = drawn_detections(detection, draw_threshold=config.draw_threshold, nms_iou=config.nms_iou)
+        drawn += len(keep)
+        below_draw_threshold += int((detection["scores"] < config.draw_threshold).sum())
+        save_png(_overlay(pixels, detection, keep, config.classes, config, mask_threshold), overlays / name)
         images.append({"id": image_id, "file_name": str(path), "width": int(pixels.shape[1]),
                        "height": int(pixels.shape[0]), "overlay": f"{OVERLAY_DIR}/{name}"})
     header = {
@@ -140,4 +153,5 @@ def predict_images(config: PredictConfig, *, on_skip: Callable[[Skipped], None] 
     save_config(config, out / CONFIG_FILE)
     shutil.rmtree(out / OVERLAY_DIR, ignore_errors=True)
     overlays.rename(out / OVERLAY_DIR)
-    return PredictResult(out, len(images), len(results), tuple(skipped), time.perf_counter() - started)
+    return PredictResult(out, len(images), len(results), drawn, below_draw_threshold, tuple(skipped),
+                         time.perf_counter() - started)

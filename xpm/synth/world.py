@@ -2,6 +2,7 @@
 
 Layout of ``OUT_DIR``::
 
+    world.json                     the format that wrote it (schemas/world.py)
     split.json                     base / target / caption_only classes
     synth_config.yaml              the config that made it
     train/images/*.jpg             base-GT training images (target objects appear, unannotated)
@@ -16,9 +17,10 @@ Layout of ``OUT_DIR``::
     test/images/*.jpg, test/instances.json     held-out GT drawn like val/ from its own random
                                                stream: for reporting, never for choosing
 
-The directory appears only when complete (it is built as ``OUT_DIR.partial`` and renamed). A world
-written before ``test/`` existed gains it, alone and whole, when synthesized again with the same
-config; nothing else in it changes.
+The directory appears only when complete (it is built as ``OUT_DIR.partial`` and renamed).
+Synthesized again with the same config, a world is reused only when ``world.json`` names this
+format (:mod:`schemas.world`); one of another format, or written before worlds were stamped, is
+refused, never reused or overwritten.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 
 from schemas.captioned_shard import sample_key
 from schemas.split import ClassSplit, read_split, write_split
+from schemas.world import STAMP_FILE, UNSTAMPED_VERSION, WORLD_VERSION, read_world_version, write_world_stamp
 from xpm.config import ConfigError, load_config, save_config
 from xpm.io.captioned_shards import CaptionedSample, write_captioned_shard
 from xpm.synth.captions import make_caption
@@ -102,13 +105,19 @@ def _write_evaluation_part(part: str, config: SynthConfig, split: ClassSplit, ou
     writer.write(out / part / "instances.json")
 
 
-def _write_test_part(config: SynthConfig, split: ClassSplit, out_dir: Path, tick) -> None:
-    """test/ for a world written before it existed: built beside, renamed into place whole."""
-    staging = out_dir / "test.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    _write_evaluation_part("test", config, split, staging, tick)
-    (staging / "test").rename(out_dir / "test")
-    staging.rmdir()
+def _check_format(out_dir: Path) -> None:
+    """Refuse a world another format wrote: the same config need not give it the same bytes."""
+    found = read_world_version(out_dir)
+    if found == WORLD_VERSION:
+        return
+    if not (out_dir / STAMP_FILE).exists():
+        found_text = f"format {UNSTAMPED_VERSION} (no {STAMP_FILE}: written before worlds were stamped)"
+    elif found is None:
+        found_text = f"an unknown format ({STAMP_FILE} names no version of it)"
+    else:
+        found_text = f"format {found}"
+    raise ConfigError(f"{out_dir} holds a world of {found_text}; this xpm reuses only format {WORLD_VERSION}: "
+                      f"synthesize into a new folder, or delete {out_dir} and run again.")
 
 
 def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int], None] | None = None) -> SynthSummary:
@@ -119,11 +128,11 @@ def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int
     tick = (lambda: progress(1)) if progress else (lambda: None)
     if out_dir.exists():
         previous = out_dir / CONFIG_FILE
-        if previous.is_file() and load_config(SynthConfig, previous) == config:
-            if not (out_dir / "test").is_dir():
-                _write_test_part(config, split, out_dir, tick)
-            summary.reused = True
-            return summary
+        if previous.is_file():
+            _check_format(out_dir)
+            if load_config(SynthConfig, previous) == config:
+                summary.reused = True
+                return summary
         raise ConfigError(
             f"{out_dir} already exists and was not made by this synth config; choose a new OUT_DIR "
             "or remove it (nothing is overwritten)."
@@ -175,6 +184,7 @@ def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int
     truth.write(staging / "captioned" / "instances_all.json")
 
     write_split(split, staging / "split.json")
+    write_world_stamp(staging)
     save_config(config, staging / CONFIG_FILE)
     staging.rename(out_dir)
     return summary

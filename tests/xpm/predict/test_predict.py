@@ -60,6 +60,38 @@ def test_an_overlay_draws_one_box_per_object_whatever_the_class():
     assert sorted(drawn_detections(detection, draw_threshold=0.5, nms_iou=1.0).tolist()) == [0, 1, 2]
 
 
+def test_the_counts_say_what_the_overlays_draw_and_why_not_the_rest(tiny_teacher, val_images, tmp_path, monkeypatch):
+    import xpm.predict.job as job
+
+    boxes_drawn, draw = [], job.draw_instances
+    monkeypatch.setattr(job, "draw_instances", lambda image, boxes, *a, **kw: boxes_drawn.append(len(boxes)) or draw(image, boxes, *a, **kw))
+    config = PredictConfig(inputs=tuple(map(str, val_images[:4])), model=str(tiny_teacher), classes=("dog", "bus", "cat"),
+                           out=str(tmp_path / "out"), device="cpu")
+    for threshold in (0.0, 0.1, 1.0):
+        boxes_drawn.clear()
+        result = predict_images(PredictConfig(**{**config.__dict__, "draw_threshold": threshold}))
+        scores = [r["score"] for r in json.loads((tmp_path / "out" / "results.json").read_text())]
+        assert result.drawn == sum(boxes_drawn)
+        assert result.below_draw_threshold == sum(s < threshold for s in scores)
+        assert result.overlapping == result.detections - result.drawn - result.below_draw_threshold >= 0
+    # The tiny teacher's detections all score below 1 and the overlays are empty.
+    assert result.detections > 0 and result.drawn == 0 and result.below_draw_threshold == result.detections
+
+
+def test_the_summary_names_the_drawn_detections_and_the_reason_for_each_other():
+    from xpm.predict.cli import drawn_summary
+    from xpm.predict.job import PredictResult
+
+    config = PredictConfig(inputs=("x",), model="m", classes=("a", "b"), out="o", draw_threshold=0.5, nms_iou=0.4)
+    summary = lambda detections, drawn, below: drawn_summary(PredictResult(Path("o"), 3, detections, drawn, below, (), 1.0), config)
+    assert summary(400, 12, 380) == ("400 detection(s) of 2 class(es) in results.json, 12 drawn on the overlays; not drawn: "
+                                     "380 scoring below --draw-threshold 0.5, 8 overlapping a better-scoring box of any class "
+                                     "(--nms-iou 0.4)")
+    assert summary(400, 0, 400).endswith("not drawn: 400 scoring below --draw-threshold 0.5; lower --draw-threshold to draw them")
+    assert summary(5, 5, 0) == "5 detection(s) of 2 class(es) in results.json, 5 drawn on the overlays"
+    assert summary(0, 0, 0).endswith("0 drawn on the overlays; the checkpoint's detector let none through its own score threshold")
+
+
 def test_bad_files_are_reported_and_the_rest_proceed(tiny_teacher, val_images, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -95,8 +127,12 @@ def test_the_model_sees_the_pixels_the_overlay_shows(tiny_teacher, tmp_path, mon
     assert seen[0].shape == (32, 40, 3) and (seen[0] == 255).all()
 
 
-def test_cli_exit_codes(tiny_teacher, tmp_path, capsys):
+def test_cli_exit_codes(tiny_teacher, val_images, tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("x")
+    assert main(["predict", str(tmp_path / "notes.txt"), str(val_images[0]), "--model", str(tiny_teacher), "--classes", "cat",
+                 "--out", str(tmp_path / "out"), "--device", "cpu", "--draw-threshold", "1"]) == 0
+    assert re.search(r"\n\d+ detection\(s\) of 1 class\(es\) in results.json, 0 drawn on the overlays; not drawn: \d+ scoring "
+                     r"below --draw-threshold 1; lower --draw-threshold to draw them\n", capsys.readouterr().out)
     assert main(["predict", str(tmp_path / "notes.txt"), "--model", str(tiny_teacher), "--classes", "cat",
                  "--out", str(tmp_path / "out"), "--device", "cpu"]) == 1
     err = capsys.readouterr().err

@@ -1,6 +1,7 @@
 import hashlib
 import io
 import json
+import re
 import tarfile
 
 import numpy as np
@@ -11,6 +12,7 @@ from pycocotools.coco import COCO
 
 from schemas.captioned_shard import PARQUET_SCHEMA
 from schemas.split import SplitError
+from schemas.world import WORLD_FORMAT, WORLD_VERSION, read_world_version
 from xpm.config import ConfigError
 from xpm.io.captioned_shards import read_captioned_shard
 from xpm.masks import decode_rle
@@ -161,15 +163,35 @@ def test_test_part_is_held_out_and_drawn_like_val(world):
     assert not val_bytes & {p.read_bytes() for p in (world / "test" / "images").iterdir()}
 
 
-def test_a_world_without_test_gains_it_and_nothing_else_changes(world, tmp_path):
+def test_a_world_is_stamped_with_its_format(world):
+    assert json.loads((world / "world.json").read_text()) == {"format": WORLD_FORMAT, "version": WORLD_VERSION}
+    assert read_world_version(world) == WORLD_VERSION
+
+
+@pytest.mark.parametrize("stamp, found", [
+    (None, r"format 1 \(no world.json: written before worlds were stamped\)"),
+    ({"format": WORLD_FORMAT, "version": WORLD_VERSION + 1}, f"format {WORLD_VERSION + 1}"),
+    ({"format": "xpm.split", "version": WORLD_VERSION}, r"an unknown format \(world.json names no version of it\)"),
+    ("not json", r"an unknown format \(world.json names no version of it\)"),
+])
+def test_a_world_of_another_format_is_refused_not_reused(world, tmp_path, capsys, stamp, found):
     import shutil
+
+    from xpm.cli import main
 
     old = tmp_path / "old"
     shutil.copytree(world, old)
-    shutil.rmtree(old / "test")
+    if stamp is None:
+        (old / "world.json").unlink()
+        # Worlds written before the stamp may predate test/ too.
+        shutil.rmtree(old / "test")
+    else:
+        (old / "world.json").write_text(stamp if isinstance(stamp, str) else json.dumps(stamp))
     before = _digests(old)
-    assert synthesize(TINY, old).reused
-    after = _digests(old)
-    assert {k: v for k, v in after.items() if not k.startswith("test/")} == before
-    assert {k: v for k, v in after.items() if k.startswith("test/")} == {k: v for k, v in _digests(world).items() if k.startswith("test/")}
-    assert not list(old.glob("*.partial"))
+    with pytest.raises(ConfigError, match=re.escape(str(old)) + " holds a world of " + found):
+        synthesize(TINY, old)
+    assert main(["synth", str(old), "--config", str(old / "synth_config.yaml")]) == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert re.fullmatch(f"xpm synth: error: {re.escape(str(old))} holds a world of {found}; this xpm reuses only format "
+                        f"{WORLD_VERSION}: synthesize into a new folder, or delete {re.escape(str(old))} and run again.", line)
+    assert _digests(old) == before and not list(tmp_path.glob("*.partial"))
