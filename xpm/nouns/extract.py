@@ -197,6 +197,18 @@ class NounExtractor:
             return False
         return self._agrees_as_verb(words[position], after_plural=subject_plural, singular_phrase=False)
 
+    def _verb_ends_compound(self, words: list[str], start: int, end: int) -> tuple[str, int] | None:
+        """The object noun inside ``words[start:end]``, a compound that names no object, when its
+        last word reads as the noun's verb: "a cat sleeps" holds a cat, not a cat_sleep (a nap).
+        Only after a singular or definite determiner: "two car parks" stays a place."""
+        before = words[start - 1] if start else None
+        if before is not None and before not in _SINGULAR_DETERMINERS and before != "the":
+            return None
+        shorter = self._match(words[:end - 1], start)
+        if shorter is None or shorter[0] not in self._lexicon.entries:
+            return None
+        return shorter if self._agrees_as_verb(words[end - 1], after_plural=False, singular_phrase=True) else None
+
     def _object_runs_past(self, words: list[str], start: int, end: int) -> bool:
         """Whether an object noun starting in ``words[start:end]`` ends after ``end``."""
         for position in range(start, end):
@@ -284,6 +296,8 @@ class NounExtractor:
                 position += 1
                 continue
             lemma, length = match
+            if length > 1 and lemma not in self._lexicon.entries:
+                lemma, length = self._verb_ends_compound(words, position, position + length) or match
             end = position + length
             if lemma not in self._lexicon.entries and self._object_runs_past(words, position + 1, end):
                 # "red fire truck": the idiom "red fire" must not hide the fire truck

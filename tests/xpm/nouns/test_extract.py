@@ -246,3 +246,11 @@ def test_a_fan_is_a_role_but_an_electric_fan_an_object(lemmas):
 ])
 def test_platforms_porches_stairs_and_surfaces_are_places_not_objects(lemmas, caption, expected):
     assert lemmas(caption) == expected
+
+
+def test_a_compound_that_is_no_object_yields_to_a_noun_and_its_verb(lemmas):
+    # WordNet's cat_sleep (a nap) must not swallow the cat that sleeps
+    assert lemmas("a cat sleeps on the sofa") == ["cat", "sofa"]
+    assert lemmas("the cat sleeps") == ["cat"]
+    # without a singular or definite determiner the compound stands: two car parks are places
+    assert "car" not in lemmas("two car parks near a bus")
