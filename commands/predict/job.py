@@ -31,8 +31,8 @@ from xpm.device import resolve_device
 from xpm.io.atomic import write_text_atomically
 from xpm.io.files import output_folder, save_png
 from xpm.modeling.checkpoint import detector_from_checkpoint, read_checkpoint, text_embedder_for
-from xpm.predict.config import PredictConfig
-from xpm.predict.inputs import Skipped, image_files, load_image
+from commands.predict.config import PredictConfig
+from commands.predict.inputs import Skipped, image_files, load_image
 from xpm.visualize import draw_instances
 from xpm.progress import Progress
 

@@ -12,7 +12,7 @@ from schemas.split import read_split
 from trainers.data.coco_instances import category_ids_by_name, load_coco
 from trainers.evaluation.coco_ap import ImageMatches
 from trainers.evaluation.intervals import METHOD, group_ap50, image_resamples, interval
-from xpm.experiment.config import TEACHER
+from commands.experiment.config import TEACHER
 
 IOU_TYPE = "segm"
 GROUPS = ("base", "target")

@@ -36,7 +36,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from xpm.config import load_config
-    from xpm.experiment.config import ExperimentConfig, packaged_configurations_path
+    from commands.experiment.config import ExperimentConfig, packaged_configurations_path
 
     if args.list:
         print(Path(args.configurations_file or packaged_configurations_path()).read_text(), end="")
@@ -49,7 +49,7 @@ def run(args) -> int:
         "workers": args.workers, "bootstrap": args.bootstrap, "device": args.device,
     }
     config = load_config(ExperimentConfig, args.config, overrides)
-    from xpm.experiment.experiment import run_experiment  # torch and the rest: once the config is known good
+    from commands.experiment.experiment import run_experiment  # torch and the rest: once the config is known good
 
     summary = run_experiment(config, args.out)
     for name, entry in summary["configs"].items():

@@ -11,8 +11,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from xpm.config import ConfigError, save_config, to_dict
-from xpm.experiment.config import TEACHER, ExperimentConfig, read_configurations
-from xpm.experiment.runs import MATCHES_FILE, RunSpec, do_run, plan_runs, student_config
+from commands.experiment.config import TEACHER, ExperimentConfig, read_configurations
+from commands.experiment.runs import MATCHES_FILE, RunSpec, do_run, plan_runs, student_config
 from xpm.io.atomic import write_text_atomically
 from xpm.progress import LOGGER
 
@@ -73,8 +73,8 @@ def _execute(specs: list[RunSpec], workers: int) -> None:
 
 def run_experiment(config: ExperimentConfig, out: str | Path) -> dict:
     from trainers.evaluation.coco_ap import load_matches
-    from xpm.experiment.report import write_report
-    from xpm.experiment.summary import default_differences, summarize
+    from commands.experiment.report import write_report
+    from commands.experiment.summary import default_differences, summarize
 
     out = Path(out)
     check_inputs(config)

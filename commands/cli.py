@@ -28,14 +28,14 @@ COMMANDS = {
     "train-student": "trainers.student.cli",
     "calibrate-eta": "trainers.student.calibrate_eta",
     "eval": "trainers.evaluation.cli",
-    "predict": "xpm.predict.cli",
+    "predict": "commands.predict.cli",
     "coco-split": "trainers.data.coco_split_cli",
     "shard": "pipeline.shard",
     "pseudo-label": "pipeline.cli",
     "dataset": "pipeline.dataset.cli",
-    "study-alignment": "xpm.study.cli",
-    "demo": "xpm.demo.cli",
-    "experiment": "xpm.experiment.cli",
+    "study-alignment": "commands.study.cli",
+    "demo": "commands.demo.cli",
+    "experiment": "commands.experiment.cli",
 }
 
 # Jobs that can take more than a few seconds before their own first progress line (libraries, a

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from xpm.experiment.config import TEACHER, Configuration, ExperimentConfig
+from commands.experiment.config import TEACHER, Configuration, ExperimentConfig
 from xpm.io.atomic import write_text_atomically
 from xpm.io.hashing import file_sha256
 
@@ -34,7 +34,7 @@ def run_folder(out: Path, name: str, seed: int | None) -> Path:
 
 def student_config(experiment: ExperimentConfig, configuration: Configuration, seed: int):
     from trainers.student.config import StudentConfig
-    from xpm.demo.stages import STUDENT_CONFIG, packaged_config
+    from commands.demo.stages import STUDENT_CONFIG, packaged_config
     from xpm.config import load_config, merge_overrides
 
     world = Path(experiment.world)
@@ -60,7 +60,7 @@ def _teacher_config(experiment: ExperimentConfig, seed: int, *, gt: Path, images
     from trainers.teacher.config import TeacherConfig
     from trainers.teacher.train import CONFIG_NAME
     from xpm.config import load_config, to_dict
-    from xpm.demo.stages import TEACHER_CONFIG, packaged_config
+    from commands.demo.stages import TEACHER_CONFIG, packaged_config
 
     world = Path(experiment.world)
     student = student_config(experiment, Configuration("student", "student"), seed)
@@ -85,7 +85,7 @@ def train(spec: RunSpec) -> Path:
     from schemas.split import read_split
     from trainers.student.train import train_student
     from trainers.teacher.train import train_teacher
-    from xpm.demo.oracle_data import build_oracle_data
+    from commands.demo.oracle_data import build_oracle_data
 
     experiment, configuration, world = spec.experiment, spec.configuration, Path(spec.experiment.world)
     model_dir = spec.folder / MODEL_DIR

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from xpm.arguments import existing_file, new_or_folder
 
 if TYPE_CHECKING:
-    from xpm.predict.config import PredictConfig
-    from xpm.predict.job import PredictResult
+    from commands.predict.config import PredictConfig
+    from commands.predict.job import PredictResult
 
 HELP = "segment any class names you type in your images with a trained checkpoint (COCO results JSON + overlay PNGs)"
 
@@ -58,8 +58,8 @@ def drawn_summary(result: PredictResult, config: PredictConfig) -> str:
 
 
 def run(args) -> int:
-    from xpm.predict.config import PredictConfig, read_class_names
-    from xpm.predict.job import predict_images
+    from commands.predict.config import PredictConfig, read_class_names
+    from commands.predict.job import predict_images
 
     config = PredictConfig(
         inputs=tuple(args.inputs), model=args.model, classes=read_class_names(args.classes, args.classes_file),

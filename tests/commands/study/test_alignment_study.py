@@ -1,7 +1,7 @@
 import pytest
 
 from xpm.modeling.alignment import calibration_thresholds
-from xpm.study.alignment_study import NounLabel, StudyConfig, calibrate, markdown_table, run_study, summarize_rule
+from commands.study.alignment_study import NounLabel, StudyConfig, calibrate, markdown_table, run_study, summarize_rule
 
 
 def test_summary_counts_precision_recall_and_absent_labels_per_group():

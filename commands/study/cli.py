@@ -26,7 +26,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from xpm.config import load_config, save_config
     from xpm.io.atomic import write_text_atomically
-    from xpm.study.alignment_study import StudyConfig, markdown_table, run_study
+    from commands.study.alignment_study import StudyConfig, markdown_table, run_study
 
     overrides = {"world": args.world, "teacher": args.teacher, "out": args.out, "images": args.images, "device": args.device,
                  "rules": tuple(args.rules.split(",")) if args.rules else None}

@@ -25,7 +25,7 @@ class ExperimentConfig:
     teacher: str = ""
     data: str = ""
     configurations: tuple[str, ...] = DEFAULT_CONFIGURATIONS
-    # YAML of named configurations; empty: the packaged xpm/experiment/configurations.yaml.
+    # YAML of named configurations; empty: the packaged commands/experiment/configurations.yaml.
     configurations_file: str = ""
     seeds: int = 5
     first_seed: int = 0
@@ -71,7 +71,7 @@ class Configuration:
 
 
 def packaged_configurations_path() -> Path:
-    return Path(str(resources.files("xpm.experiment").joinpath("configurations.yaml")))
+    return Path(str(resources.files("commands.experiment").joinpath("configurations.yaml")))
 
 
 def read_configurations(path: str | Path | None, names: tuple[str, ...]) -> list[Configuration]:

@@ -55,11 +55,11 @@ def run_demo(config) -> Path:
     from xpm.io.dataset_version import open_version
     from trainers.evaluation.table2 import format_table2
     from xpm.config import save_config, to_dict
-    from xpm.demo import stages
-    from xpm.demo.claims import check_claims
-    from xpm.demo.config import FULL, QUICK
-    from xpm.demo.noise_sheet import noise_sheet
-    from xpm.demo.report import per_class_chart, quality_chart, reliability_chart, training_curves_chart, write_report
+    from commands.demo import stages
+    from commands.demo.claims import check_claims
+    from commands.demo.config import FULL, QUICK
+    from commands.demo.noise_sheet import noise_sheet
+    from commands.demo.report import per_class_chart, quality_chart, reliability_chart, training_curves_chart, write_report
     from trainers.engine.training_run import LOSS_LOG_NAME
     from xpm.visualize.charts import save_chart
     from xpm.device import resolve_device
@@ -174,7 +174,7 @@ def run_demo(config) -> Path:
 
 
 def run(args) -> int:
-    from xpm.demo.config import DemoConfig
+    from commands.demo.config import DemoConfig
 
     run_demo(DemoConfig(out=args.out, quick=args.quick, ablation=args.ablation, seed=args.seed, split=args.split,
                         caption_noise=args.caption_noise, device=args.device))

@@ -9,7 +9,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from xpm.demo.config import DemoConfig, DemoSizes
+from commands.demo.config import DemoConfig, DemoSizes
 from xpm.io.atomic import write_text_atomically
 from xpm.io.hashing import file_sha256
 
@@ -150,7 +150,7 @@ def train_oracle_stage(config: DemoConfig, sizes: DemoSizes, world: Path, teache
     from trainers.teacher.config import TeacherConfig
     from trainers.teacher.train import train_teacher
     from xpm.config import to_dict
-    from xpm.demo.oracle_data import build_oracle_data
+    from commands.demo.oracle_data import build_oracle_data
 
     gt, images = build_oracle_data(world, read_split(world / "split.json"), out / "data")
     optim = to_dict(student.optim)

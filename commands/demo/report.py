@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trainers.evaluation.table2 import format_table2
-from xpm.demo.claims import Claim
+from commands.demo.claims import Claim
 from xpm.io.atomic import write_text_atomically
 
 QUALITY_NOUNS_SHOWN = 40

@@ -7,11 +7,11 @@ import pytest
 from PIL import Image
 from pycocotools.coco import COCO
 
-from xpm.cli import main
+from commands.cli import main
 from xpm.config import ConfigError
-from xpm.predict.config import PredictConfig, read_class_names
-from xpm.predict.job import predict_images
-from xpm.predict.job import overlay_names
+from commands.predict.config import PredictConfig, read_class_names
+from commands.predict.job import predict_images
+from commands.predict.job import overlay_names
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_a_rerun_into_the_same_folder_leaves_only_its_own_overlays(tiny_teacher,
 def test_an_overlay_draws_one_box_per_object_whatever_the_class():
     import numpy as np
 
-    from xpm.predict.job import drawn_detections
+    from commands.predict.job import drawn_detections
 
     detection = {"boxes": np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50]], np.float32),
                  "scores": np.array([0.6, 0.9, 0.7, 0.2], np.float32), "labels": np.array([1, 2, 1, 1])}
@@ -61,7 +61,7 @@ def test_an_overlay_draws_one_box_per_object_whatever_the_class():
 
 
 def test_the_counts_say_what_the_overlays_draw_and_why_not_the_rest(tiny_teacher, val_images, tmp_path, monkeypatch):
-    import xpm.predict.job as job
+    import commands.predict.job as job
 
     boxes_drawn, draw = [], job.draw_instances
     monkeypatch.setattr(job, "draw_instances", lambda image, boxes, *a, **kw: boxes_drawn.append(len(boxes)) or draw(image, boxes, *a, **kw))
@@ -79,8 +79,8 @@ def test_the_counts_say_what_the_overlays_draw_and_why_not_the_rest(tiny_teacher
 
 
 def test_the_summary_names_the_drawn_detections_and_the_reason_for_each_other():
-    from xpm.predict.cli import drawn_summary
-    from xpm.predict.job import PredictResult
+    from commands.predict.cli import drawn_summary
+    from commands.predict.job import PredictResult
 
     config = PredictConfig(inputs=("x",), model="m", classes=("a", "b"), out="o", draw_threshold=0.5, nms_iou=0.4)
     summary = lambda detections, drawn, below: drawn_summary(PredictResult(Path("o"), 3, detections, drawn, below, (), 1.0), config)
@@ -113,7 +113,7 @@ def test_bad_files_are_reported_and_the_rest_proceed(tiny_teacher, val_images, t
 
 
 def test_the_model_sees_the_pixels_the_overlay_shows(tiny_teacher, tmp_path, monkeypatch):
-    import xpm.predict.job as job
+    import commands.predict.job as job
 
     seen, drawn, detect, overlay = [], [], job.detect, job._overlay
     monkeypatch.setattr(job, "detect", lambda model, images, **kw: detect(model, (seen.append(i) or i for i in images), **kw))

@@ -5,9 +5,9 @@ import pytest
 from PIL import Image
 
 from schemas.split import read_split
-from xpm.cli import main
-from xpm.demo.claims import check_claims
-from xpm.demo.oracle_data import CAPTIONED_PREFIX, build_oracle_data
+from commands.cli import main
+from commands.demo.claims import check_claims
+from commands.demo.oracle_data import CAPTIONED_PREFIX, build_oracle_data
 
 
 def _result(base: float, target: float) -> dict:
@@ -94,8 +94,8 @@ def test_quick_demo_runs_every_stage_and_resumes(tmp_path, capsys):
 def test_eta_is_calibrated_once_for_a_student_with_a_constant_eta(tiny_world, tiny_teacher, tiny_version, tmp_path):
     from dataclasses import replace
 
-    from xpm.demo import stages
-    from xpm.demo.config import QUICK, DemoConfig
+    from commands.demo import stages
+    from commands.demo.config import QUICK, DemoConfig
 
     assert stages.robust_alpha_scale() == "batch-mean"
     sizes, config = replace(QUICK, calibration_images=6), DemoConfig(device="cpu")
@@ -113,8 +113,8 @@ def test_the_demo_reuses_its_own_version_but_not_one_derived_from_it(tiny_world,
     from types import SimpleNamespace
 
     import pipeline.job
-    from xpm.demo import stages
-    from xpm.demo.config import DemoConfig
+    from commands.demo import stages
+    from commands.demo.config import DemoConfig
 
     root = tmp_path / "datasets"
     shutil.copytree(tiny_version, root / "world" / "v1")

@@ -5,8 +5,8 @@ import pytest
 import yaml
 
 from xpm.config import ConfigError
-from xpm.experiment.config import ExperimentConfig
-from xpm.experiment.experiment import run_experiment
+from commands.experiment.config import ExperimentConfig
+from commands.experiment.experiment import run_experiment
 
 CONFIGURATIONS = ("gt+x+m", "gt+x+m+alpha", "shuffled", "truth-labels", "teacher+steps")
 
@@ -136,7 +136,7 @@ def test_inputs_are_checked_before_any_run(tiny_world, tiny_teacher, tiny_versio
 
 def test_a_failing_run_is_named_and_the_others_finish(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path,
                                                       monkeypatch):
-    import xpm.experiment.experiment as experiment_module
+    import commands.experiment.experiment as experiment_module
 
     real = experiment_module.do_run
 
