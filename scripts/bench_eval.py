@@ -25,7 +25,7 @@ from bench_common import report
 
 
 def end_to_end(model: Path, part: Path, split: Path, repeats: int) -> list[float]:
-    command = [sys.executable, "-m", "xpm.cli", "eval", "--model", str(model), "--gt", str(part / "instances.json"),
+    command = [sys.executable, "-m", "commands.cli", "eval", "--model", str(model), "--gt", str(part / "instances.json"),
                "--images", str(part / "images"), "--split", str(split), "--device", "cpu", "--quiet"]
     times = []
     for _ in range(repeats):

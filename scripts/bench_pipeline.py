@@ -69,7 +69,7 @@ def pipeline_run(teacher: str, inputs: list[Path], batch_size: int, beam_args: t
         folder.mkdir()
         for index, shard in enumerate(inputs):
             shutil.copy(shard, folder / f"{index:05d}.tar")
-        command = [sys.executable, "-m", "xpm.cli", "pseudo-label", "--input", str(folder / "*.tar"), "--teacher", teacher,
+        command = [sys.executable, "-m", "commands.cli", "pseudo-label", "--input", str(folder / "*.tar"), "--teacher", teacher,
                    "--output", str(work / "out"), "--name", "bench", "--device", "auto",
                    "--min-batch-size", str(batch_size), "--max-batch-size", str(batch_size), "--quiet", *beam_args]
         # A fresh parent per run: RUSAGE_CHILDREN's peak is a maximum over every child ever waited for.

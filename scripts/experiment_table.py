@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench_common import report
 
-from xpm.experiment.report import claim_evidence, interval_cell
+from commands.experiment.report import claim_evidence, interval_cell
 
 
 def table(experiments: dict[str, dict]) -> str:

@@ -2,11 +2,11 @@ import json
 import subprocess
 import sys
 
-from xpm.cli import COMMANDS, main
+from commands.cli import COMMANDS, main
 
 
 def _xpm(*args):
-    return subprocess.run([sys.executable, "-m", "xpm.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "commands.cli", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_help_lists_every_command():
@@ -28,7 +28,7 @@ def test_nouns_json_keeps_the_reason(capsys):
 
 
 def test_nouns_reads_captions_from_stdin():
-    result = subprocess.run([sys.executable, "-m", "xpm.cli", "nouns", "--json", "-"], input="a red bus\n\na cat on a mat\n",
+    result = subprocess.run([sys.executable, "-m", "commands.cli", "nouns", "--json", "-"], input="a red bus\n\na cat on a mat\n",
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -52,7 +52,7 @@ def test_a_long_job_silent_at_first_says_it_started_unless_quiet(monkeypatch, tm
     import time
 
     import pipeline.shard
-    import xpm.cli
+    import commands.cli
     from xpm.progress import LOGGER
 
     def silent_until_noticed(args):
@@ -66,7 +66,7 @@ def test_a_long_job_silent_at_first_says_it_started_unless_quiet(monkeypatch, tm
         finally:
             logging.getLogger(LOGGER).removeHandler(handler)
 
-    monkeypatch.setattr(xpm.cli, "STARTED_NOTICE_S", 0.05)
+    monkeypatch.setattr(commands.cli, "STARTED_NOTICE_S", 0.05)
     monkeypatch.setattr(pipeline.shard, "run", silent_until_noticed)
     (tmp_path / "c.tsv").write_text("a dog\tdog.jpg\n")
     argv = ["shard", "--tsv", str(tmp_path / "c.tsv"), "--out", str(tmp_path / "o")]
@@ -74,7 +74,7 @@ def test_a_long_job_silent_at_first_says_it_started_unless_quiet(monkeypatch, tm
     assert capsys.readouterr().err == "xpm shard: started; loading libraries and inputs\n"
     assert main([*argv, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
-    monkeypatch.setattr(xpm.cli, "STARTED_NOTICE_S", 0.3)
+    monkeypatch.setattr(commands.cli, "STARTED_NOTICE_S", 0.3)
     monkeypatch.setattr(pipeline.shard, "run", lambda args: 0)
     assert main(argv) == 0
     time.sleep(1.0)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from xpm.cli import main
+from commands.cli import main
 from xpm.io.jobs import _size
 
 
@@ -69,7 +69,7 @@ CASES = [
 def test_an_ordinary_mistake_is_one_line_naming_the_argument(argv, named, paths, capsys):
     argv = [a.format(**paths) for a in argv]
     code = main(argv)
-    # A job still loading after a few seconds says so first (xpm.cli.LONG_JOBS): progress, not the error.
+    # A job still loading after a few seconds says so first (commands.cli.LONG_JOBS): progress, not the error.
     err = "\n".join(line for line in capsys.readouterr().err.splitlines() if not line.endswith("started; loading libraries and inputs"))
     assert code == 2
     assert "\n" not in err and "Traceback" not in err, err
@@ -199,7 +199,7 @@ def test_pseudo_label_mistakes_needing_no_model_are_found_before_torch_and_beam_
     argv = ["pseudo-label", *[item for pair in given.items() for item in pair]]
     code = f"""
 import sys
-from xpm.cli import main
+from commands.cli import main
 assert main({argv!r}) == 2
 print("LOADED", *sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY!r}))
 """
@@ -240,7 +240,7 @@ def test_ctrl_c_is_one_line_saying_what_was_kept_and_exit_130(tiny_world, tiny_t
     root = tmp_path / "datasets"
     staging = _staging(tiny_world, tiny_teacher, root)
     argv = _pseudo_label_argv(tiny_world, tiny_teacher, root, "--shards-per-pipeline", "1")
-    process = subprocess.Popen([sys.executable, "-m", "xpm.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "commands.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
     try:
         # Each Beam pipeline takes one shard and loads the teacher afresh: seconds in which to stop it.
@@ -270,7 +270,7 @@ def test_a_second_launch_of_a_running_job_is_refused_naming_it_or_waits_for_it(t
         err = capsys.readouterr().err
         assert err == (f"xpm pseudo-label: error: this run is already running (pid {os.getpid()}, host {socket.gethostname()}), "
                        f"writing {staging}; wait for it to finish, or give --wait to start when it has\n")
-        waiting = subprocess.Popen([sys.executable, "-m", "xpm.cli", *[a for a in argv if a != "--quiet"], "--wait"],
+        waiting = subprocess.Popen([sys.executable, "-m", "commands.cli", *[a for a in argv if a != "--quiet"], "--wait"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # The waiting job says so on stderr: read it line by line until it does.
         lines = []
@@ -286,7 +286,7 @@ def test_a_second_launch_of_a_running_job_is_refused_naming_it_or_waits_for_it(t
 
 def test_two_launches_at_once_make_one_version(tiny_world, tiny_teacher, tmp_path):
     root = tmp_path / "datasets"
-    command = [sys.executable, "-m", "xpm.cli", *_pseudo_label_argv(tiny_world, tiny_teacher, root)]
+    command = [sys.executable, "-m", "commands.cli", *_pseudo_label_argv(tiny_world, tiny_teacher, root)]
     launches = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(p.wait(timeout=600), *p.communicate()) for p in launches]
     made = [out for code, out, _ in results if code == 0 and "identical" not in out]
@@ -307,7 +307,7 @@ def test_a_training_run_that_fails_before_its_first_checkpoint_leaves_no_folder(
 
 
 def test_a_packaged_config_is_named_from_any_folder_and_an_unknown_one_lists_them(tmp_path, monkeypatch, capsys):
-    from xpm.cli import build_parser
+    from commands.cli import build_parser
 
     monkeypatch.chdir(tmp_path)
     args = build_parser().parse_args(["train-teacher", "--out", "run", "--config", "teacher_cpu"])

@@ -19,7 +19,7 @@ def _loaded_heavy_modules(code: str) -> list[str]:
 
 def test_parser_and_every_help_load_no_heavy_library():
     code = """
-from xpm.cli import COMMANDS, build_parser
+from commands.cli import COMMANDS, build_parser
 
 parser = build_parser()
 for argv in (["--help"], *([name, "--help"] for name in COMMANDS), ["dataset", "list", "--help"]):
@@ -33,7 +33,7 @@ for argv in (["--help"], *([name, "--help"] for name in COMMANDS), ["dataset", "
 
 def test_nouns_loads_no_heavy_library():
     code = """
-from xpm.cli import main
+from commands.cli import main
 
 assert main(["nouns", "a dog on a sofa"]) == 0
 """
@@ -41,7 +41,7 @@ assert main(["nouns", "a dog on a sofa"]) == 0
 
 
 def test_beam_command_prints_no_beam_notice(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "xpm.cli", "dataset", "list", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "commands.cli", "dataset", "list", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{tmp_path}: no dataset versions\n"
@@ -51,7 +51,7 @@ def test_beam_command_prints_no_beam_notice(tmp_path):
 
 def test_trainer_logging_at_info_shows_no_beam_notice(tmp_path):
     """The trainers log at INFO and load Beam: only their own one-line error is shown."""
-    result = subprocess.run([sys.executable, "-m", "xpm.cli", "train-teacher", "--out", str(tmp_path / "run")],
+    result = subprocess.run([sys.executable, "-m", "commands.cli", "train-teacher", "--out", str(tmp_path / "run")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
     assert result.stderr == "xpm train-teacher: error: teacher config: train_gt is required (--train-gt or in the YAML).\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from xpm.cli import main
+from commands.cli import main
 from xpm.io.captioned_shards import read_captioned_shard
 
 TEACHER_YAML = str(resources.files("xpm.configs") / "teacher_cpu.yaml")

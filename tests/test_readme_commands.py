@@ -4,7 +4,7 @@ flag the table shows exists on that command."""
 import re
 from pathlib import Path
 
-from xpm.cli import COMMANDS, build_parser
+from commands.cli import COMMANDS, build_parser
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

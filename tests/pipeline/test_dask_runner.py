@@ -28,7 +28,7 @@ def cluster(tmp_path):
 
 
 def _pseudo_label(inputs: Path, teacher: Path, output: Path, *beam: str, wait: bool = True):
-    argv = [sys.executable, "-m", "xpm.cli", "pseudo-label", "--input", str(inputs / "*.tar"), "--teacher", str(teacher),
+    argv = [sys.executable, "-m", "commands.cli", "pseudo-label", "--input", str(inputs / "*.tar"), "--teacher", str(teacher),
             "--output", str(output), "--name", "tiny", "--device", "cpu", "--quiet", *beam]
     if not wait:
         return subprocess.Popen(argv, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -117,7 +117,7 @@ def test_sigkill_then_rerun_ends_identical(first_run, tmp_path):
     # seconds between one shard's record and the next shard's files, time to kill the job there.
     killed = dataclasses.replace(config, output=str(root), shards_per_pipeline=1)
     staging = Path(staging_dir(str(root / "tiny"), run_identity_for(killed)))
-    command = [sys.executable, "-m", "xpm.cli", "pseudo-label", "--input", config.input, "--teacher", config.teacher,
+    command = [sys.executable, "-m", "commands.cli", "pseudo-label", "--input", config.input, "--teacher", config.teacher,
                "--output", str(root), "--name", "tiny", "--device", "cpu", "--shards-per-pipeline", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -155,7 +155,7 @@ def test_sigkill_then_rerun_ends_identical(first_run, tmp_path):
 
 
 def test_dataset_commands_list_show_verify_and_catch_a_flipped_byte(first_run, tmp_path, capsys):
-    from xpm.cli import main
+    from commands.cli import main
 
     root, _, run = first_run
     assert main(["dataset", "list", str(root)]) == 0
@@ -182,7 +182,7 @@ def test_dataset_diff_reports_lineage_nouns_and_samples(first_run, capsys):
     a = open_version(str(root / "tiny" / "v1"))
     same = diff_versions(a, a)
     assert not same.nouns and not same.added and not same.removed and not same.lineage
-    from xpm.cli import main
+    from commands.cli import main
 
     assert main(["dataset", "diff", str(root / "tiny" / "v1"), str(root / "tiny")]) == 0
     assert "samples added" in capsys.readouterr().out
@@ -191,7 +191,7 @@ def test_dataset_diff_reports_lineage_nouns_and_samples(first_run, capsys):
 def test_pseudo_label_shards_a_conceptual_captions_tsv_first(tiny_teacher, png_bomb, tmp_path, capsys):
     from PIL import Image
 
-    from xpm.cli import main
+    from commands.cli import main
 
     files = tmp_path / "files"
     files.mkdir()
@@ -302,7 +302,7 @@ def test_a_label_is_added_removed_or_moved_by_its_box():
 def test_pseudo_label_with_no_labelled_sample_is_an_error_not_a_version(tiny_teacher, tmp_path, capsys):
     from PIL import Image
 
-    from xpm.cli import main
+    from commands.cli import main
 
     for index in range(2):
         Image.new("RGB", (48, 48), (90, 90, 200)).save(tmp_path / f"{index}.jpg")

@@ -54,7 +54,7 @@ def test_a_student_checkpoint_labels_captions_through_the_beam_job_and_names_wha
 
 
 def test_dataset_show_prints_the_chain_back_to_the_teacher(two_rounds, tiny_teacher, tiny_version, capsys):
-    from xpm.cli import main
+    from commands.cli import main
 
     student1, round2, student2, round3 = two_rounds
     first = open_version(str(tiny_version))

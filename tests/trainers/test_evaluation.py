@@ -69,7 +69,7 @@ def test_per_category_values_follow_the_categories_not_their_order(val_gt):
 
 
 def test_eval_command_shows_progress_unless_quiet(tiny_world, tiny_teacher, capsys):
-    from xpm.cli import main
+    from commands.cli import main
 
     arguments = ["eval", "--model", str(tiny_teacher), "--gt", str(tiny_world / "val" / "instances.json"),
                  "--images", str(tiny_world / "val" / "images"), "--split", str(tiny_world / "split.json"), "--device", "cpu"]

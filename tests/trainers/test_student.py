@@ -60,7 +60,7 @@ import sys
 import torch
 
 import trainers.student.train as student_train
-from xpm.cli import main
+from commands.cli import main
 
 folder, start_loop, finish_run = sys.argv[1], student_train.start_loop, student_train.finish_run
 trained = {}

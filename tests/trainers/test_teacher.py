@@ -124,7 +124,7 @@ def test_eval_refuses_wrong_inputs(trained, tiny_world, tmp_path):
 
 def test_oracle_continues_a_checkpoint_on_target_ground_truth(tiny_teacher_config, trained, tiny_world, tmp_path):
     from schemas.split import read_split
-    from xpm.demo.oracle_data import build_oracle_data
+    from commands.demo.oracle_data import build_oracle_data
 
     _, teacher = trained
     split = read_split(tiny_world / "split.json")

@@ -11,7 +11,7 @@ def test_a_command_that_opens_a_version_exits_with_nothing_on_stderr(tiny_versio
     # without an active exception", a library's warning as any other line.
     version = Path(tiny_version)
     target = version.parent.parent if action == "list" else version
-    result = subprocess.run([sys.executable, "-m", "xpm.cli", "dataset", action, str(target)],
+    result = subprocess.run([sys.executable, "-m", "commands.cli", "dataset", action, str(target)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -9,7 +9,7 @@ import pytest
 from pipeline.dataset.derive import BELOW_PRECISION, DROPPED_NOUN
 from pipeline.dataset.inspect import first_bad_shard, pseudo_label_records
 from pipeline.dataset.render import read_samples
-from xpm.cli import main
+from commands.cli import main
 from xpm.io.dataset_version import open_version
 from xpm.io.hashing import file_sha256
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from pipeline.dataset.html_report import write_html_report
 from xpm.io.dataset_version import open_version
-from xpm.cli import main
+from commands.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Without these a headless Chromium on a closed network floods the log with refused connections.

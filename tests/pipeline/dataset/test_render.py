@@ -4,7 +4,7 @@ from PIL import Image
 
 from pipeline.dataset.render import DISPLAY_SIZE, read_samples, render_sample
 from xpm.io.dataset_version import open_version
-from xpm.cli import main
+from commands.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.config import PseudoLabelConfig
 from pipeline.job import run_pseudo_label
-from xpm.cli import main
+from commands.cli import main
 from xpm.io.dataset_version import open_version
 
 

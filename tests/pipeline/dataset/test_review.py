@@ -9,7 +9,7 @@ from PIL import Image
 
 from pipeline.dataset.review import REVIEW_COLOR, _script_json, labels_by_noun, noun_span, sample_labels, write_review_page
 from schemas.review import Review
-from xpm.cli import main
+from commands.cli import main
 from xpm.io.dataset_version import open_version
 
 

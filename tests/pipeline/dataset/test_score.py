@@ -7,7 +7,7 @@ from PIL import Image
 
 from pipeline.dataset.review import labels_by_noun
 from pipeline.dataset.score import load_review, score_review, wilson_interval
-from xpm.cli import main
+from commands.cli import main
 
 
 def test_wilson_interval_matches_published_values():

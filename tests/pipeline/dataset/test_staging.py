@@ -5,7 +5,7 @@ import os
 import socket
 
 from pipeline.version import lock_path
-from xpm.cli import main
+from commands.cli import main
 from xpm.io.jobs import exclusive
 
 

@@ -6,7 +6,7 @@ from PIL import Image
 
 from pipeline.read.captioned_sources import coco_captions, conceptual_captions, images_by_url, read_url_map
 from pipeline.shard import write_shards
-from xpm.cli import main
+from commands.cli import main
 from xpm.io.captioned_shards import read_captioned_shard
 
 

@@ -177,7 +177,7 @@ def test_a_world_is_stamped_with_its_format(world):
 def test_a_world_of_another_format_is_refused_not_reused(world, tmp_path, capsys, stamp, found):
     import shutil
 
-    from xpm.cli import main
+    from commands.cli import main
 
     old = tmp_path / "old"
     shutil.copytree(world, old)

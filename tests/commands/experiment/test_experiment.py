@@ -1,0 +1,154 @@
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from xpm.config import ConfigError
+from commands.experiment.config import ExperimentConfig
+from commands.experiment.experiment import run_experiment
+
+CONFIGURATIONS = ("gt+x+m", "gt+x+m+alpha", "shuffled", "truth-labels", "teacher+steps")
+
+
+def _config(tiny_world, tiny_teacher, tiny_version, student_yaml, **changes):
+    return ExperimentConfig(**{"world": str(tiny_world), "teacher": str(tiny_teacher), "data": str(tiny_version),
+                               "configurations": CONFIGURATIONS, "seeds": 2, "student_config": str(student_yaml),
+                               "bootstrap": 100, "device": "cpu", **changes})
+
+
+@pytest.fixture(scope="module")
+def experiment(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path_factory):
+    out = tmp_path_factory.mktemp("experiment")
+    return out, run_experiment(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml), out)
+
+
+def test_experiment_writes_the_contract(experiment):
+    out, summary = experiment
+    assert json.loads((out / "experiment.json").read_text()) == summary
+    assert (out / "experiment.md").is_file() and (out / "experiment.png").stat().st_size > 0
+    assert set(summary["configs"]) == {"teacher", *CONFIGURATIONS}
+    for name in CONFIGURATIONS:
+        entry = summary["configs"][name]
+        assert entry["seeds"] == [0, 1] and [run["seed"] for run in entry["runs"]] == [0, 1]
+        for group in ("base", "target"):
+            values = [run[group] for run in entry["runs"]]
+            assert entry[group]["mean"] == pytest.approx(np.mean(values))
+            low, high = entry[group]["ci95"]
+            assert low <= entry[group]["mean"] <= high
+            # the combined interval is at least as wide as each of its parts
+            assert high - low >= entry[group]["ci95_seeds"][1] - entry[group]["ci95_seeds"][0] - 1e-9
+            assert high - low >= entry[group]["ci95_images"][1] - entry[group]["ci95_images"][0] - 1e-9
+    assert summary["configs"]["teacher"]["seeds"] == [0]
+    assert {"1", "3"} <= set(summary["claims"]) and "2 (truth-labels)" in summary["claims"]
+    assert "t interval over seeds" in summary["interval_method"] and "bootstrap over test images" in summary["interval_method"]
+    assert summary["part"] == "test" and summary["images"] == 12
+
+
+def test_differences_are_paired_by_seed(experiment):
+    _, summary = experiment
+    runs = {name: {run["seed"]: run for run in entry["runs"]} for name, entry in summary["configs"].items()}
+    pair = summary["paired"]["gt+x+m+alpha-gt+x+m"]
+    assert pair["seeds"] == [0, 1]
+    differences = [runs["gt+x+m+alpha"][s]["target"] - runs["gt+x+m"][s]["target"] for s in (0, 1)]
+    assert pair["target"]["mean"] == pytest.approx(np.mean(differences))
+    # against the teacher, trained once, every seed pairs with its one run
+    teacher = runs["teacher"][0]["target"]
+    assert summary["paired"]["shuffled-teacher"]["target"]["mean"] == pytest.approx(
+        np.mean([runs["shuffled"][s]["target"] - teacher for s in (0, 1)]))
+
+
+def test_runs_are_evaluated_on_test_and_controls_train_what_they_say(experiment, tiny_world):
+    out, _ = experiment
+    for name in CONFIGURATIONS:
+        meta = json.loads((out / "runs" / name / "seed-1" / "eval.json").read_text())["meta"]
+        assert meta["part"] == "test" and meta["gt"] == str(tiny_world / "test" / "instances.json")
+    student = yaml.safe_load((out / "runs" / "truth-labels" / "seed-1" / "model" / "student_config.yaml").read_text())
+    assert student["labels"] == "truth" and student["truth_gt"].endswith("captioned/instances_all.json")
+    assert student["engine"]["seed"] == 1
+    teacher = yaml.safe_load((out / "runs" / "teacher+steps" / "seed-0" / "model" / "teacher_config.yaml").read_text())
+    assert teacher["optim"]["max_steps"] == 2 and teacher["init"] and not teacher["oracle"] and teacher["captioned"]
+
+
+def test_resuming_retrains_and_reevaluates_nothing(experiment, tiny_world, tiny_teacher, tiny_version, tiny_student_yaml,
+                                                    monkeypatch):
+    import trainers.evaluation.evaluate as evaluate
+    import trainers.student.train as student_train
+    import trainers.teacher.train as teacher_train
+
+    out, summary = experiment
+    models = sorted(out.glob("runs/*/seed-*/model/model.pt"))
+    assert len(models) == 2 * len(CONFIGURATIONS)
+    stamps = {path: path.stat().st_mtime_ns for path in models}
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a finished run was trained or evaluated again")
+
+    monkeypatch.setattr(evaluate, "evaluate_checkpoint", forbidden)
+    monkeypatch.setattr(student_train, "start_loop", forbidden)
+    monkeypatch.setattr(teacher_train, "start_loop", forbidden)
+    again = run_experiment(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml), out)
+    assert again == summary
+    assert {path: path.stat().st_mtime_ns for path in models} == stamps
+
+
+def test_an_interrupted_experiment_does_only_what_is_missing(experiment, tiny_world, tiny_teacher, tiny_version,
+                                                             tiny_student_yaml, tmp_path, monkeypatch):
+    import shutil
+
+    import trainers.evaluation.evaluate as evaluate
+
+    source, _ = experiment
+    out = tmp_path / "copy"
+    shutil.copytree(source, out)
+    shutil.rmtree(out / "runs" / "gt+x+m" / "seed-1")
+    (out / "runs" / "shuffled" / "seed-0" / "eval.json").unlink()
+    evaluated = []
+    real = evaluate.evaluate_checkpoint
+    monkeypatch.setattr(evaluate, "evaluate_checkpoint", lambda model, *a, **k: evaluated.append(model) or real(model, *a, **k))
+    run_experiment(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml), out)
+    assert sorted(str(p).split("/runs/")[1] for p in evaluated) == ["gt+x+m/seed-1/model/model.pt", "shuffled/seed-0/model/model.pt"]
+
+
+def test_inputs_are_checked_before_any_run(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path):
+    with pytest.raises(ConfigError, match="teacher checkpoint .* does not exist"):
+        run_experiment(_config(tiny_world, tmp_path / "none.pt", tiny_version, tiny_student_yaml), tmp_path / "a")
+    with pytest.raises(ConfigError, match="not a dataset version"):
+        run_experiment(_config(tiny_world, tiny_teacher, tmp_path, tiny_student_yaml), tmp_path / "b")
+    with pytest.raises(ConfigError, match="'nonsense' is not in"):
+        run_experiment(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=("nonsense",)),
+                       tmp_path / "c")
+    with pytest.raises(ValueError, match="part='train'"):
+        _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, part="train")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "c" / "runs").exists()
+
+
+def test_a_failing_run_is_named_and_the_others_finish(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path,
+                                                      monkeypatch):
+    import commands.experiment.experiment as experiment_module
+
+    real = experiment_module.do_run
+
+    def out_of_memory_for_seed_1(spec):
+        if spec.seed == 1 and spec.configuration.name == "gt+x+m":
+            raise RuntimeError("CUDA out of memory")
+        return real(spec)
+
+    monkeypatch.setattr(experiment_module, "do_run", out_of_memory_for_seed_1)
+    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=("gt+x+m", "gt+x"))
+    with pytest.raises(RuntimeError, match=r"1 of 5 runs failed: gt\+x\+m seed 1 \(RuntimeError: CUDA out of memory\).*"
+                                           r"run the same command again"):
+        run_experiment(config, tmp_path / "out")
+    runs = tmp_path / "out" / "runs"
+    assert sorted(str(p.parent.relative_to(runs)) for p in runs.glob("*/*/eval.json")) == [
+        "gt+x+m/seed-0", "gt+x/seed-0", "gt+x/seed-1"]
+
+
+def test_a_wrong_override_is_named_before_any_run(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path):
+    configurations = tmp_path / "configurations.yaml"
+    configurations.write_text("bad: {kind: student, set: {reliability: nonsense}}\n")
+    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=("bad",),
+                     configurations_file=str(configurations))
+    with pytest.raises(ConfigError, match="configuration bad: .*reliability='nonsense'"):
+        run_experiment(config, tmp_path / "out")
+    assert not (tmp_path / "out" / "runs").exists()
