@@ -36,16 +36,17 @@ COMMANDS = {
     "study-alignment": "commands.study.cli",
     "demo": "commands.demo.cli",
     "experiment": "commands.experiment.cli",
+    "rounds": "commands.rounds.cli",
 }
 
 # Jobs that can take more than a few seconds before their own first progress line (libraries, a
 # model, a lexicon to load): if one is still silent after STARTED_NOTICE_S, the dispatcher says
 # it is loading. A mistake found at once stays a single line.
 LONG_JOBS = frozenset({"synth", "train-teacher", "train-student", "calibrate-eta", "eval", "predict", "shard", "pseudo-label",
-                       "study-alignment", "demo", "experiment", "dataset report"})
+                       "study-alignment", "demo", "experiment", "rounds", "dataset report"})
 STARTED_NOTICE_S = 2.0
 # Jobs that pick up where they stopped when started again with the same arguments.
-RESUMABLE = frozenset({"train-teacher", "train-student", "pseudo-label", "demo", "experiment"})
+RESUMABLE = frozenset({"train-teacher", "train-student", "pseudo-label", "demo", "experiment", "rounds"})
 # The shell's status for a job ended by SIGINT (128 + 2).
 INTERRUPTED_STATUS = 130
 

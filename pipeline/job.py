@@ -45,6 +45,7 @@ from xpm.config import ConfigError, to_dict
 from xpm.io.dataset_version import existing_versions
 from xpm.io.hashing import file_sha256
 from xpm.io.jobs import Interrupted, exclusive
+from pipeline.labeler import labeler_lineage
 from xpm.modeling.checkpoint import read_checkpoint, text_embedder_for
 from xpm.progress import LOGGER, Progress
 
@@ -242,6 +243,7 @@ def _label(config: PseudoLabelConfig, beam_args: list[str], runner: str, checkpo
     lineage = {
         "teacher_sha256": teacher_sha,
         "teacher": config.teacher,
+        "labeler": labeler_lineage(checkpoint, config.teacher, teacher_sha),
         "wordnet_version": lexicon.wordnet_version,
         "text_model": {"id": checkpoint.text_model.id, "hash": checkpoint.text_model.hash, "mode": checkpoint.text_model.mode},
         "config": to_dict(config),

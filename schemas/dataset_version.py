@@ -62,6 +62,19 @@ REJECTS_SCHEMA = pa.schema(
 )
 
 
+# lineage["labeler"]: the checkpoint that chose the labels: {"kind", "path", "sha256", "step"}.
+# A teacher learnt from base ground truth (an oracle from target ground truth too); a student
+# from a dataset version, which "trained_on" names with that version's own labeler
+# ({"version", "version_sha256", "labeler"}, or {"version", "found": false} when it was not
+# readable at labelling time), so the chain back to the first teacher travels with every version.
+LABELER_KINDS = ("teacher", "oracle", "student")
+
+
+def labeler_of(lineage: dict) -> dict:
+    """The version's labeler; a version written before labelers were recorded names its teacher."""
+    return lineage.get("labeler") or {"kind": "teacher", "path": lineage["teacher"], "sha256": lineage["teacher_sha256"]}
+
+
 def version_dir_name(number: int) -> str:
     return f"{VERSION_PREFIX}{number}"
 

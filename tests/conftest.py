@@ -85,6 +85,20 @@ def tiny_teacher(tiny_teacher_config, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_student_yaml(tmp_path_factory):
+    """A student config for the tiny world: two steps, small batches."""
+    import yaml
+
+    path = tmp_path_factory.mktemp("student_config") / "student.yaml"
+    path.write_text(yaml.safe_dump({
+        "caption_batch_size": 2, "shuffle_buffer": 4,
+        "optim": {"optimizer": "adamw", "lr": 1e-3, "warmup_steps": 1, "schedule": "constant", "max_steps": 2, "batch_size": 2},
+        "engine": {"device": "cpu", "num_workers": 0, "checkpoint_every": 1},
+    }))
+    return path
+
+
+@pytest.fixture(scope="session")
 def tiny_version(tiny_world, tiny_teacher, tmp_path_factory):
     """The tiny world's captioned shards pseudo-labeled by the tiny teacher: a dataset version."""
     from pipeline.config import PseudoLabelConfig

@@ -9,6 +9,26 @@ HELP = ("train named student configurations (and controls) over several seeds fr
         "evaluate each on the world's test/ images, and report means with 95%% intervals, paired differences and claims")
 
 
+# The flags of how each run is trained and evaluated, shared with `xpm rounds`.
+RUN_SETTINGS = ("seeds", "first_seed", "part", "student_config", "steps", "threads", "workers", "bootstrap", "device")
+
+
+def add_run_arguments(parser) -> None:
+    parser.add_argument("--seeds", type=int, help="training seeds per configuration (default 5)")
+    parser.add_argument("--first-seed", type=int, help="seeds first-seed .. first-seed+seeds-1 (default 0)")
+    parser.add_argument("--part", help="test (default: report) or val (choose settings)")
+    parser.add_argument("--student-config", type=existing_file, help="student YAML the configurations override (default: the packaged one)")
+    parser.add_argument("--steps", type=int, help="training steps of every run (default: the student config's)")
+    parser.add_argument("--threads", type=int, help="torch threads per run (default 1; results depend on it)")
+    parser.add_argument("--workers", type=int, help="runs trained at once, each in its own process (default 1)")
+    parser.add_argument("--bootstrap", type=int, help="resamples of the test images (default 1000)")
+    parser.add_argument("--device", help="auto (default), cpu or cuda")
+
+
+def run_overrides(args) -> dict:
+    return {name: getattr(args, name) for name in RUN_SETTINGS}
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--out", type=new_or_folder, required=True,
                         help="experiment folder: runs/NAME/seed-S/, experiment.json, experiment.md, experiment.png")
@@ -19,15 +39,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--configurations", help="comma-separated names (default gt+x,gt+x+m,gt+x+m+alpha; controls: "
                         "teacher+steps, shuffled, truth-labels, oracle; see --list)")
     parser.add_argument("--configurations-file", type=existing_file, help="YAML of named configurations (default: the packaged one)")
-    parser.add_argument("--seeds", type=int, help="training seeds per configuration (default 5)")
-    parser.add_argument("--first-seed", type=int, help="seeds first-seed .. first-seed+seeds-1 (default 0)")
-    parser.add_argument("--part", help="test (default: report) or val (choose settings)")
-    parser.add_argument("--student-config", type=existing_file, help="student YAML the configurations override (default: the packaged one)")
-    parser.add_argument("--steps", type=int, help="training steps of every run (default: the student config's)")
-    parser.add_argument("--threads", type=int, help="torch threads per run (default 1; results depend on it)")
-    parser.add_argument("--workers", type=int, help="runs trained at once, each in its own process (default 1)")
-    parser.add_argument("--bootstrap", type=int, help="resamples of the test images (default 1000)")
-    parser.add_argument("--device", help="auto (default), cpu or cuda")
+    add_run_arguments(parser)
     parser.add_argument("--list", action="store_true", help="print the named configurations and exit")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -44,9 +56,7 @@ def run(args) -> int:
     overrides = {
         "world": args.world, "teacher": args.teacher, "data": args.data,
         "configurations": [n.strip() for n in args.configurations.split(",") if n.strip()] if args.configurations else None,
-        "configurations_file": args.configurations_file, "seeds": args.seeds, "first_seed": args.first_seed,
-        "part": args.part, "student_config": args.student_config, "steps": args.steps, "threads": args.threads,
-        "workers": args.workers, "bootstrap": args.bootstrap, "device": args.device,
+        "configurations_file": args.configurations_file, **run_overrides(args),
     }
     config = load_config(ExperimentConfig, args.config, overrides)
     from commands.experiment.experiment import run_experiment  # torch and the rest: once the config is known good

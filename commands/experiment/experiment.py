@@ -71,7 +71,11 @@ def _execute(specs: list[RunSpec], workers: int) -> None:
                            "run the same command again to retry the others.")
 
 
-def run_experiment(config: ExperimentConfig, out: str | Path) -> dict:
+def run_experiment(config: ExperimentConfig, out: str | Path, differences: list[tuple[str, str]] | None = None,
+                   gaps: list[tuple[str, str]] = ()) -> dict:
+    """``differences``: the (a, b) pairs whose a - b is reported (default: every configuration
+    against the teacher, and the robust student against every other); ``gaps``: the (student,
+    bound) pairs whose share of the teacher-to-bound target gap is reported."""
     from trainers.evaluation.coco_ap import load_matches
     from commands.experiment.report import write_report
     from commands.experiment.summary import default_differences, summarize
@@ -96,7 +100,7 @@ def run_experiment(config: ExperimentConfig, out: str | Path) -> dict:
         rows.setdefault(spec.configuration.name, {})[spec.seed] = (result, load_matches(spec.folder / MATCHES_FILE)["segm"])
     names = [TEACHER, *config.configurations]
     summary = summarize(rows, world=Path(config.world), part=config.part, draws=config.bootstrap,
-                        differences=default_differences(names))
+                        differences=default_differences(names) if differences is None else differences, gaps=gaps)
     summary = {"config": to_dict(config), **summary}
     write_text_atomically(out / "experiment.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     write_report(summary, out)

@@ -10,9 +10,23 @@ from xpm.io.atomic import write_text_atomically
 CHART = "experiment"
 
 
-def _cell(entry: dict) -> str:
+def interval_cell(entry: dict | None) -> str:
+    """``mean [low, high]`` of an interval entry; ``-`` for none."""
+    if not entry:
+        return "-"
     low, high = entry["ci95"]
     return f"{entry['mean']:.1f} [{low:.1f}, {high:.1f}]"
+
+
+def claim_evidence(claim: dict) -> str:
+    """What a claim's verdict was decided on, in words: the reason it could not be, the share of a
+    gap, or the interval of the difference."""
+    if "why" in claim:
+        return claim["why"]
+    if claim.get("share"):
+        low, high = claim["share"]["ci95"]
+        return f"share {100 * claim['share']['mean']:.0f}% [{100 * low:.0f}%, {100 * high:.0f}%]"
+    return "; ".join(f"{group} {interval_cell(claim[group])}" for group in ("target", "base") if group in claim)
 
 
 def _sd(entry: dict) -> str:
@@ -33,7 +47,7 @@ def markdown(summary: dict) -> str:
     ]
     for name, entry in summary["configs"].items():
         per_seed = ", ".join(f"{run['target']:.1f}" for run in entry["runs"])
-        lines.append(f"| {name} | {len(entry['seeds'])} | {_cell(entry['base'])} | {_cell(entry['target'])} | "
+        lines.append(f"| {name} | {len(entry['seeds'])} | {interval_cell(entry['base'])} | {interval_cell(entry['target'])} | "
                      f"{_sd(entry['base'])} | {_sd(entry['target'])} | {per_seed} |")
     lines += ["", "## Differences, paired by seed and by image resample", "",
               "| difference | seeds | base | target | target: seeds part | target: images part |", "|---|---:|---:|---:|---:|---:|"]
@@ -41,20 +55,13 @@ def markdown(summary: dict) -> str:
         seeds_part = entry["target"]["ci95_seeds"]
         seeds_text = "-" if seeds_part is None else f"[{seeds_part[0]:.1f}, {seeds_part[1]:.1f}]"
         images_part = entry["target"]["ci95_images"]
-        lines.append(f"| {name} | {len(entry['seeds'])} | {_cell(entry['base'])} | {_cell(entry['target'])} | {seeds_text} | "
+        lines.append(f"| {name} | {len(entry['seeds'])} | {interval_cell(entry['base'])} | {interval_cell(entry['target'])} | {seeds_text} | "
                      f"[{images_part[0]:.1f}, {images_part[1]:.1f}] |")
     lines += ["", "## Claims", ""]
     if not summary["claims"]:
         lines.append("None of the paper's claims can be decided from these configurations (claim 1 needs gt+x+m+alpha).")
     for number, claim in summary["claims"].items():
-        if "why" in claim:
-            evidence = claim["why"]
-        elif "share" in claim:
-            low, high = claim["share"]["ci95"]
-            evidence = f"share {100 * claim['share']['mean']:.0f}% [{100 * low:.0f}%, {100 * high:.0f}%]"
-        else:
-            evidence = "; ".join(f"{group} {_cell(claim[group])}" for group in ("target", "base") if group in claim)
-        lines.append(f"- ({number}) **{'HOLDS' if claim['holds'] else 'DOES NOT HOLD'}**: {claim['claim']}. {evidence}; "
+        lines.append(f"- ({number}) **{'HOLDS' if claim['holds'] else 'DOES NOT HOLD'}**: {claim['claim']}. {claim_evidence(claim)}; "
                      f"decided on the {claim['decided_on']}.")
     lines += ["", f"![mean and 95% interval per configuration]({CHART}.png)", ""]
     return "\n".join(lines)

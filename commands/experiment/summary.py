@@ -34,9 +34,10 @@ def _values(runs: list[dict], matches: list[ImageMatches], ids: dict[str, list[i
 
 
 def summarize(rows: dict[str, dict[int, tuple[dict, ImageMatches]]], *, world: Path, part: str, draws: int,
-              differences: list[tuple[str, str]]) -> dict:
+              differences: list[tuple[str, str]], gaps: list[tuple[str, str]] = ()) -> dict:
     """``rows``: configuration -> seed -> (eval.json, matches); the teacher under ``TEACHER`` with
-    one entry, paired with every seed. The experiment's JSON contract, less its config."""
+    one entry, paired with every seed. The experiment's JSON contract, less its config; with
+    ``gaps``, (student, bound) pairs, also the share of the teacher-to-bound gap each student closes."""
     gt = load_coco(world / part / "instances.json")
     split = read_split(world / "split.json")
     names = category_ids_by_name(gt, split.base + split.target, str(world / part / "instances.json"))
@@ -79,7 +80,9 @@ def summarize(rows: dict[str, dict[int, tuple[dict, ImageMatches]]], *, world: P
         return result
 
     pairs = {f"{a}-{b}": p for a, b in differences if a in per_config and b in per_config and (p := paired(a, b))}
-    return {"configs": configs, "paired": pairs, "claims": claims(per_config, pairs),
+    shares = {f"{student}/{bound}": gap_claim(per_config, bound, student)
+              for student, bound in gaps if student in per_config and bound in per_config}
+    return {"configs": configs, "paired": pairs, "claims": claims(per_config, pairs), **({"gaps": shares} if shares else {}),
             "interval_method": METHOD.format(draws=draws), "iou_type": IOU_TYPE, "setting": "generalized",
             "part": part, "images": int(weights.shape[1])}
 
@@ -111,7 +114,7 @@ def claims(per_config: dict, pairs: dict) -> dict:
         }
     for bound in BOUNDS:
         if ROBUST in per_config and bound in per_config and f"{ROBUST}-{TEACHER}" in pairs and f"{bound}-{TEACHER}" in pairs:
-            result[f"2 ({bound})"] = _gap_claim(per_config, bound)
+            result[f"2 ({bound})"] = gap_claim(per_config, bound)
     if f"{ROBUST}-{UNWEIGHTED}" in pairs:
         margin = pairs[f"{ROBUST}-{UNWEIGHTED}"]["target"]
         result["3"] = {
@@ -123,15 +126,16 @@ def claims(per_config: dict, pairs: dict) -> dict:
     return result
 
 
-def _gap_claim(per_config: dict, bound: str) -> dict:
-    """Share of the teacher-to-``bound`` target gap the robust student closes: ratio of the seed
+def gap_claim(per_config: dict, bound: str, student: str = ROBUST) -> dict:
+    """Share of the teacher-to-``bound`` target gap ``student`` closes: ratio of the seed
     means on the whole part, with a percentile interval over image resamples and seeds drawn with
     replacement together (a ratio has no t interval)."""
     teacher_all, teacher_draws = per_config[TEACHER]["values"]["target"]
-    student_all, student_draws = per_config[ROBUST]["values"]["target"]
+    student_all, student_draws = per_config[student]["values"]["target"]
     bound_all, bound_draws = per_config[bound]["values"]["target"]
     claim = {
-        "claim": f"the robust student closes >= {100 * GAP_CLOSED:.0f}% of the teacher-to-{bound} target gap",
+        "claim": f"{'the robust student' if student == ROBUST else student} closes >= {100 * GAP_CLOSED:.0f}% of the "
+                 f"teacher-to-{bound} target gap",
         "decided_on": "lower bound of the share's interval (bootstrap over images and seeds)",
         "bound_target": float(bound_all.mean()),
     }

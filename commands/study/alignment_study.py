@@ -8,6 +8,11 @@ noun) is judged per rule: *correct* when the box overlaps an instance of the nou
 IoU >= 0.5; an *absent* noun (its class is not in the image: a noisy caption) should get no
 label. A ``+calibrated@P`` rule is scored as its rule without calibration, then filtered by
 thresholds from all the studied images (the pipeline takes them from a sample before labelling).
+
+The ceiling of every rule is scored beside them: for each present noun, whether any of the
+labeler's proposals overlaps an instance of its class by IoU >= 0.5 (best-proposal recall) and
+the mask IoU of the best-overlapping proposal. A better labeler can gain from better proposals
+(the ceiling rises) or from a better choice among them (a rule's recall nears its ceiling).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from pycocotools import mask as coco_mask
+from torchvision.models.detection.transform import resize_boxes
 
 from xpm.modeling.alignment import ALIGNMENTS, calibration_thresholds, parse_alignment, select_regions
 
@@ -58,6 +64,15 @@ class NounLabel:
 
 
 @dataclass
+class ProposalCeiling:
+    """One present (image, caption noun): how well the best of the labeler's proposals covers it."""
+
+    group: str
+    hit: bool
+    mask_iou: float
+
+
+@dataclass
 class RuleTally:
     labels: list[NounLabel] = field(default_factory=list)
     seconds: float = 0.0
@@ -92,6 +107,19 @@ def _judge(box_xyxy, mask: np.ndarray, instances: list[tuple[dict, list[float]]]
     return bool(box_iou.max() >= BOX_IOU_CORRECT), float(mask_iou.max())
 
 
+def _best_proposals(boxes: torch.Tensor, lemmas: list[str], instances, category_of: dict[str, str]) -> list[tuple[str, int, list]]:
+    """Per caption noun whose class is in the image: (class, index of the proposal (input-image
+    xyxy ``boxes``) overlapping one of its instances most, those instances)."""
+    found = []
+    xywh = [[x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in boxes.cpu().tolist()]
+    for lemma in lemmas:
+        of_class = [(rle, box) for cls, rle, box in instances if cls == category_of.get(lemma)]
+        if of_class and xywh:
+            overlaps = coco_mask.iou(xywh, [box for _, box in of_class], [0] * len(of_class))
+            found.append((category_of[lemma], int(np.asarray(overlaps).max(axis=1).argmax()), of_class))
+    return found
+
+
 def run_study(config: StudyConfig, *, progress=None) -> dict:
     """Score every rule; returns (and the command writes) the study's results."""
     from schemas.split import read_split
@@ -116,6 +144,7 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
     studied = {name: parse_alignment(name) for name in config.rules}
     rules = {rule.name: rule for rule in (replace(r, calibration=None) for r in studied.values())}
     tallies = {name: RuleTally() for name in rules}
+    ceiling: list[ProposalCeiling] = []
     # per image: the caption's lemmas and every studied word's best Eq. 2 score (for calibration)
     best_scores: list[tuple[set[str], dict[str, float]]] = []
     vocabulary = sorted(category_of)
@@ -147,6 +176,16 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
                      for depth in depths}
             segmented = {depth: model.region_masks(context, model.refine_boxes(
                 context, [regions.boxes[u] for regions, u in zip(evidence, union[depth])], depth)) for depth in depths}
+            best_found = [
+                _best_proposals(resize_boxes(regions.boxes, size, original), lemmas, truth.get(key, []), category_of)
+                for ((key, _, _), lemmas), regions, size, original in zip(batch, evidence, context.sizes, context.original_sizes)
+            ]
+            best_masks = model.region_masks(
+                context, [regions.boxes[[j for _, j, _ in found]] for regions, found in zip(evidence, best_found)])
+        for found, masks in zip(best_found, best_masks):
+            for k, (category, j, of_class) in enumerate(found):
+                hit, mask_iou = _judge(masks["box"][k].tolist(), masks["mask"][k].cpu().numpy(), of_class)
+                ceiling.append(ProposalCeiling(group_of.get(category, "unmapped"), hit, mask_iou))
         for i, (((key, _, _), lemmas), regions) in enumerate(zip(batch, evidence)):
             instances = truth.get(key, [])
             best = (vocabulary_embeddings @ regions.embeddings.T).max(dim=1).values.cpu().tolist()
@@ -172,7 +211,20 @@ def run_study(config: StudyConfig, *, progress=None) -> dict:
         labels = tally.labels if rule.calibration is None else calibrate(
             tally.labels, calibration_thresholds(best_scores, rule.calibration))
         results[name] = summarize_rule(labels, tally.seconds, images)
-    return {"images": images, "teacher_seconds_per_image": teacher_seconds / max(images, 1), "rules": results}
+    return {"images": images, "teacher_seconds_per_image": teacher_seconds / max(images, 1), "rules": results,
+            "ceiling": summarize_ceiling(ceiling)}
+
+
+def summarize_ceiling(ceiling: list[ProposalCeiling]) -> dict:
+    """Per group of nouns (and all): the present nouns, the share whose best proposal overlaps an
+    instance by IoU >= 0.5, and the best proposal's mean mask IoU."""
+    summary = {}
+    for group in (*GROUPS, "all"):
+        chosen = [row for row in ceiling if group in (row.group, "all")]
+        if chosen:
+            summary[group] = {"present_nouns": len(chosen), "best_proposal_recall": float(np.mean([row.hit for row in chosen])),
+                              "best_proposal_mask_iou": float(np.mean([row.mask_iou for row in chosen]))}
+    return summary
 
 
 def calibrate(labels: list[NounLabel], threshold: dict[str, float]) -> list[NounLabel]:
@@ -222,4 +274,9 @@ def markdown_table(results: dict, groups=("base", "target", "caption_only")) -> 
             cells += ["-"] * 4 if g is None else [pct(g["box_precision"]), pct(g["recall"]), pct(g["mask_iou"]),
                                                    f"{g['absent_kept']}/{g['absent_nouns']}"]
         lines.append("| " + " | ".join(cells + [f"{row['ms_per_image']:.2f}"]) + " |")
+    cells = ["best proposal (ceiling)"]
+    for group in groups:
+        g = results["ceiling"].get(group)
+        cells += ["-"] * 4 if g is None else ["-", pct(g["best_proposal_recall"]), pct(g["best_proposal_mask_iou"]), "-"]
+    lines.append("| " + " | ".join(cells + ["-"]) + " |")
     return "\n".join(lines) + "\n"

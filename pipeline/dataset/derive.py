@@ -21,7 +21,7 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dataset.inspect import first_bad_shard
-from pipeline.dataset.review import check_nouns, labels_by_noun, version_name, version_sha256
+from pipeline.dataset.review import check_nouns, labels_by_noun, version_name
 from pipeline.dataset.score import load_review, score_review
 from pipeline.finalize import finalize_version
 from pipeline.job import code_commit
@@ -126,7 +126,7 @@ def derive_version(version: DatasetVersion, label_filter: LabelFilter, dataset_d
     if not drop and label_filter.min_score is None:
         raise ConfigError(f"--min-precision {label_filter.min_precision}: no reviewed noun of {version_name(version)} has "
                           "its 95% upper bound below it, so nothing would be dropped and no version was written.")
-    manifest, source_sha = version.manifest, version_sha256(version)
+    manifest, source_sha = version.manifest, version.sha256
     derived_from = {
         "version": version.path,
         "version_sha256": source_sha,

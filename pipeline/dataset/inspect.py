@@ -9,6 +9,7 @@ from typing import Iterator
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.labeler import labeler_chain
 from pipeline.read.shard_reader import read_shard
 from xpm.io.records import RawSample
 from schemas.pseudo_label import PseudoLabels
@@ -59,7 +60,7 @@ def summary(version: DatasetVersion, top: int = 20) -> str:
         + (", ".join(f"{k} {v}" for k, v in counts.get("unlabeled_by_reason", {}).items()) or "none"),
         "  caption nouns never labelled: " + ("; ".join(noun.describe() for noun in never_labelled(version)[:top]) or "none"),
         "  lineage:",
-        f"    teacher {lineage['teacher']} (sha256 {lineage['teacher_sha256'][:12]})",
+        *(f"    {'labelled by ' if i == 0 else '  '}{line}" for i, line in enumerate(labeler_chain(lineage))),
         f"    text model {lineage['text_model']['id']} ({lineage['text_model']['mode']}, {lineage['text_model']['hash'][:12]})",
         f"    WordNet {lineage['wordnet_version']}; vocabulary sha256 {lineage['vocabulary_sha256'][:12]}",
         f"    code {lineage['code_commit'][:12]}; Beam {lineage['beam_version']}; runner {lineage['runner']}",

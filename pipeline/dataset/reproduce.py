@@ -22,7 +22,6 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.config import PseudoLabelConfig
 from pipeline.dataset.derive import LabelFilter, derive_version
 from pipeline.dataset.inspect import first_bad_shard
-from pipeline.dataset.review import version_sha256
 from pipeline.job import code_commit, run_pseudo_label
 from schemas.dataset_version import MANIFEST_FILE
 from xpm.config import ConfigError, from_dict
@@ -115,7 +114,7 @@ def _rebuild_derived(version: DatasetVersion, out_dir: Path) -> tuple[str | None
     if not FileSystems.exists(FileSystems.join(source_path, MANIFEST_FILE)):
         return None, f"source version {source_path}: missing"
     source = open_version(source_path)
-    found = version_sha256(source)
+    found = source.sha256
     if found != derived["version_sha256"]:
         return None, f"source version {source_path}: manifest sha256 {found[:12]}, the lineage records {derived['version_sha256'][:12]}"
     bad = first_bad_shard(source)

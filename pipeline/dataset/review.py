@@ -21,10 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.dataset.render import DISPLAY_SIZE, read_samples
-from schemas.dataset_version import MANIFEST_FILE
 from schemas.review import REVIEW_FORMAT, REVIEW_VERSION, label_id
 from xpm.config import ConfigError
-from xpm.io import paths
 from xpm.io.atomic import atomic_output, write_text_atomically
 from xpm.io.dataset_version import DatasetVersion
 from xpm.visualize import draw_instances
@@ -38,11 +36,6 @@ REVIEW_COLOR = (255, 0, 200)
 # times the bytes, and a review holds hundreds of them.
 PICTURE_MAX_SIDE = 800
 PICTURE_QUALITY = 90
-
-
-def version_sha256(version: DatasetVersion) -> str:
-    """The version's identity: its manifest names every shard's sha256 and the lineage."""
-    return hashlib.sha256(paths.read_bytes(paths.join(version.path, MANIFEST_FILE))).hexdigest()
 
 
 def version_name(version: DatasetVersion) -> str:
@@ -264,7 +257,7 @@ def write_review_page(version: DatasetVersion, out_dir: Path, *, per_noun: int =
         raise ConfigError(f"{version.path}: sample {missing[0]} is in the index but in no shard; "
                           f"check the version with `xpm dataset verify {version.path}`.")
     name = version_name(version)
-    review = {"format": REVIEW_FORMAT, "version": REVIEW_VERSION, "dataset": name, "version_sha256": version_sha256(version),
+    review = {"format": REVIEW_FORMAT, "version": REVIEW_VERSION, "dataset": name, "version_sha256": version.sha256,
               "seed": seed, "per_noun": per_noun, "labels": rows,
               "file_name": f"review-{name.replace('/', '-')}-seed{seed}.json"}
     title = escape(name)

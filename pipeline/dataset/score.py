@@ -22,7 +22,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from pipeline.dataset.review import labels_by_noun, version_name, version_sha256
+from pipeline.dataset.review import labels_by_noun, version_name
 from schemas.review import Review, parse_label_id
 from schemas.pseudo_label import SchemaError
 from xpm.config import ConfigError
@@ -100,7 +100,7 @@ def load_review(version: DatasetVersion, path: str | Path, option: str = "--verd
     except SchemaError as error:
         raise ConfigError(f"{option} {path}: {error}") from None
     name = version_name(version)
-    sha = version_sha256(version)
+    sha = version.sha256
     if review.version_sha256 != sha:
         raise ConfigError(f"{option} {path} reviews {review.dataset} (manifest sha256 {review.version_sha256[:12]}), "
                           f"not {name} (sha256 {sha[:12]}); review this version with `xpm dataset review {version.path}`.")

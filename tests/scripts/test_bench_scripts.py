@@ -7,9 +7,10 @@ import pytest
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("bench_*.py") if p.name != "bench_common.py"))
+@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py") if p.name != "bench_common.py"))
 def test_every_benchmark_parses_its_arguments(script):
-    """Benchmarks are run by hand and by bench_all; this keeps their command lines from rotting."""
+    """Benchmarks and measurements are run by hand (benchmarks also by bench_all); this keeps their command lines
+    from rotting."""
     result = subprocess.run([sys.executable, str(SCRIPTS / script), "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "usage:" in result.stdout
@@ -47,3 +48,16 @@ def test_bench_nouns_scores_words_senses_and_verbs_kept(tmp_path):
     kinds = {"dinner_plate.n.01": {"dinner_plate.n.01", "plate.n.04"}}
     figures = score(lambda caption: NounResult(nouns=answers[caption]), rows, frozenset(), lambda s: kinds.get(s, {s}))["h"]
     assert figures["sense_accuracy"] == 1.0
+
+
+def test_experiment_table_lists_every_world_configuration_and_claim():
+    sys.path.insert(0, str(SCRIPTS))
+    from experiment_table import table
+
+    entry = {"seeds": [0, 1], "target": {"mean": 20.0, "ci95": [18.0, 22.0], "sd_seeds": 1.5},
+             "base": {"mean": 40.0, "ci95": [39.0, 41.0], "sd_seeds": 0.5}}
+    claim = {"claim": "c", "holds": False, "target": {"mean": 4.0, "ci95": [3.0, 5.0]}}
+    summary = {"configs": {"teacher": {**entry, "seeds": [0]}, "gt+x+m+alpha": entry}, "claims": {"1": claim}}
+    text = table({"w1": summary, "w2": {**summary, "claims": {"1": {**claim, "holds": True}}}})
+    assert "| w1 | gt+x+m+alpha | 2 | 20.0 [18.0, 22.0] | 40.0 [39.0, 41.0] | 1.50 | 0.50 |" in text
+    assert "| w1 | 1: c | **does not hold** | target 4.0 [3.0, 5.0] |" in text and "| w2 | 1: c | holds |" in text

@@ -85,6 +85,11 @@ class DatasetVersion:
     def shard_path(self, name: str) -> str:
         return paths.join(self.path, SHARDS_DIR, name)
 
+    @cached_property
+    def sha256(self) -> str:
+        """The version's identity: its manifest names every shard's sha256 and the lineage."""
+        return hashlib.sha256(paths.read_bytes(paths.join(self.path, MANIFEST_FILE))).hexdigest()
+
 
 def open_version(path: str) -> DatasetVersion:
     """``ROOT/NAME/vN``, or ``ROOT/NAME`` for its newest version."""

@@ -37,33 +37,43 @@ STUFF_WORDS = (
     "wood", "stone", "metal", "plastic", "cardboard", "cloth", "textile", "floor", "wall", "ceiling", "ground",
     "pavement", "asphalt", "concrete", "brick", "tile", "carpet", "wallpaper", "foliage", "vegetation", "lawn",
     "horizon", "sunset", "sunrise", "shade", "shadow", "light", "darkness", "smoke", "dust", "rain",
+    # a building's outer surface, the steps of a stairway, a coat of hair and a pool of water, named
+    # as where things are ("a cat on the roof", "shoes on the stairs", "water off its fur")
+    "roof", "stair", "step", "fur", "puddle",
     # colour words: adjectives in captions ("a white background"), people or pigments in WordNet
     "white", "black", "red", "blue", "green", "yellow", "brown", "pink", "purple", "gray", "grey", "silver",
 )
 
-# A lemma whose most frequent noun sense (WordNet's first) is a place, a scene or an idea is not
-# read as an object, even where a later sense is one: "park", "street", "field", "beach",
-# "kitchen", "airport", "village" (a community) and "forest" (vegetation) are where a picture is
-# taken; "goal" and "premiere" are no things. Only these roots count: kite (first a bad cheque), microwave (a wave), saucer (a
-# disk shape) and campfire (an event) keep their object senses, as no listed root holds their
-# first sense.
+# A lemma whose most frequent noun sense (WordNet's first), or whose most frequent object sense, is
+# a place, a scene or an idea is not read as an object, even where a later sense is one: "park",
+# "street", "field", "beach", "kitchen", "airport", "village" (a community) and "forest"
+# (vegetation) are where a picture is taken, and so is a yard (first a measure, then a garden);
+# "goal" and "premiere" are no things. So are platforms, porches and stairs (pier, deck, veranda,
+# steps): where the subject stands, not a thing beside it. Only these roots count: kite (first a
+# bad cheque), microwave (a wave), saucer (a disk shape) and campfire (an event) keep their object
+# senses, as no listed root holds their first sense.
 NOT_OBJECT_FIRST_SENSES = (
     "location.n.01", "geological_formation.n.01", "body_of_water.n.01", "road.n.01", "path.n.02", "room.n.01", "facility.n.01",
     "place_of_business.n.01", "vegetation.n.01", "community.n.01", "political_unit.n.01", "cognition.n.01",
-    "social_event.n.01",
+    "social_event.n.01", "platform.n.01", "porch.n.01", "stairway.n.01",
 )
 
-# Words whose first sense falls under one of those roots but which captions use for the thing:
-# COCO's toilet is the fixture, not the room.
-OBJECTS_DESPITE_FIRST_SENSE = ("toilet",)
+# Words whose first sense or first object sense falls under one of those roots but which captions
+# use for the thing: COCO's toilet is the fixture, not the room; a ladder is carried, though
+# WordNet files it as stairs; a stage, a pallet and a turntable are platforms one can box; a crown
+# is worn, though WordNet has a hill's crown first.
+OBJECTS_DESPITE_FIRST_SENSE = ("toilet", "ladder", "stepladder", "stage", "pallet", "turntable", "crown")
 
-# Nouns for a relation or a collective, not for a look: a member, owner or guest is a person the
-# caption names elsewhere or not at all, and a crowd, team or band is several objects. WordNet files
-# the roles as persons and gives some groups an object sense (band: a stripe).
-ROLE_AND_GROUP_WORDS = (
-    "member", "friend", "owner", "guest", "winner", "participant", "partner", "colleague", "visitor",
-    "team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad",
+# Nouns for a relation, not for a look: a member, owner or guest is a person the caption names
+# elsewhere or not at all. WordNet files them as persons; a fan is also a device, which captions
+# name by its compound ("an electric fan", "a ceiling fan").
+ROLE_WORDS = (
+    "member", "friend", "owner", "guest", "winner", "participant", "partner", "colleague", "visitor", "fan",
 )
+
+# Nouns for a collective: a crowd, team or band is several objects (WordNet gives some an object
+# sense: band, a stripe). As subjects they take a plural verb ("the staff stand").
+GROUP_WORDS = ("team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad")
 
 # Depictions and designs: the picture shows what they depict ("pattern with flowers": flowers),
 # while the depiction itself is no object class (an icon is a picture in WordNet).
@@ -76,7 +86,8 @@ PLACE_AND_EVENT_WORDS = (
     "cafe", "restaurant", "hotel", "hospital", "shop", "store", "supermarket", "mall", "market", "bar", "pub",
     "bakery", "school", "museum", "gallery", "theater", "theatre", "cinema", "gym", "salon", "studio", "square",
     "match", "game", "race", "concert", "festival", "party", "ceremony", "wedding", "parade", "show", "picnic",
-    "tour", "conference", "meeting", "premiere", "competition", "tournament", "event",
+    "tour", "conference", "meeting", "premiere", "competition", "tournament", "event", "reception", "rodeo",
+    "stadium", "arena",
     # meals: "at dinner", "prepares dinner"; WordNet files a meal under food
     "breakfast", "brunch", "lunch", "dinner", "supper", "meal",
 )
@@ -122,7 +133,9 @@ class NounConfig:
     stoplist: tuple[str, ...] = FRAMING_WORDS + STUFF_WORDS + PLACE_AND_EVENT_WORDS
     # Nouns that name no object class, read as nouns all the same: they end a noun compound
     # ("web design" names no web) and are the subject of a verb ("the crowd watches").
-    not_object_words: tuple[str, ...] = ROLE_AND_GROUP_WORDS + DEPICTION_WORDS
+    not_object_words: tuple[str, ...] = ROLE_WORDS + GROUP_WORDS + DEPICTION_WORDS
+    # Collective nouns among them, for a verb's agreement.
+    group_words: tuple[str, ...] = GROUP_WORDS
     # Class names of the job: they are objects even where the lists above name them.
     classes: tuple[str, ...] = ()
     not_object_first_senses: tuple[str, ...] = NOT_OBJECT_FIRST_SENSES

@@ -15,7 +15,9 @@ Part of speech comes from the sentence, not the word: a word WordNet has as a ve
 one where the caption uses it so: right after a noun and before a determiner, possessive or
 pronoun ("the bride and groom cut the cake"); after a noun it agrees with where a compound
 reading is ungrammatical ("a plane lands": "a" cannot begin a plural compound) or the word is
-mostly a verb; after a subject pronoun or a modal; after "to", or after "and" in a clause that
+mostly a verb; at the end of an "of" phrase after the clause's first noun, where it agrees
+with that noun, not with the one right before it ("the owner of the shop stands", "the staff of
+the hotel stand"); after a subject pronoun or a modal; after "to", or after "and" in a clause that
 already has a verb, before a determiner; and first in the caption before one. A multi-word noun
 that is no object ("traffic jam", "press conference") is matched too, so that its words are not
 read alone. The sense of a word with several object senses is chosen from the caption's other
@@ -98,6 +100,7 @@ class NounExtractor:
         }
         self._function_words = frozenset(config.function_words)
         self._keep_plural = frozenset(config.plural_nouns)
+        self._group_words = frozenset(word.replace(" ", "_") for word in config.group_words)
         self._forms: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, str] = {}
         # Stoplisted words that captions use as adjectives ("red nails", "stock photo"), unlike
@@ -185,6 +188,27 @@ class NounExtractor:
             return True
         return object_follows and (before is None or (before in _CONJUNCTIONS and clause_has_verb))
 
+    def _agrees_with_subject(self, words: list[str], position: int, subject_plural: bool) -> bool:
+        """Whether ``words[position]``, ending a phrase that began with "of" after the clause's
+        subject, is the subject's verb: "the owner of the shop stands", "the staff of the hotel
+        stand". The noun right before it is not the subject, so its number says nothing."""
+        before = words[position - 1]
+        if before in self._function_words or not before[0].isalnum() or words[position] not in self._lexicon.verb_forms:
+            return False
+        return self._agrees_as_verb(words[position], after_plural=subject_plural, singular_phrase=False)
+
+    def _verb_ends_compound(self, words: list[str], start: int, end: int) -> tuple[str, int] | None:
+        """The object noun inside ``words[start:end]``, a compound that names no object, when its
+        last word reads as the noun's verb: "a cat sleeps" holds a cat, not a cat_sleep (a nap).
+        Only after a singular or definite determiner: "two car parks" stays a place."""
+        before = words[start - 1] if start else None
+        if before is not None and before not in _SINGULAR_DETERMINERS and before != "the":
+            return None
+        shorter = self._match(words[:end - 1], start)
+        if shorter is None or shorter[0] not in self._lexicon.entries:
+            return None
+        return shorter if self._agrees_as_verb(words[end - 1], after_plural=False, singular_phrase=True) else None
+
     def _object_runs_past(self, words: list[str], start: int, end: int) -> bool:
         """Whether an object noun starting in ``words[start:end]`` ends after ``end``."""
         for position in range(start, end):
@@ -242,18 +266,29 @@ class NounExtractor:
         phrase_start = 0
         coordinated_at = -1  # where a noun after "X and" starts: "bride and groom" are a plural subject
         clause_has_verb = False
+        # the number of the clause's first noun (a group noun is plural: "the staff stand"), and
+        # whether an "of" has come since it
+        subject_plural: bool | None = None
+        of_after_subject = False
         position = 0
         while position < len(words):
             word = words[position]
             match = self._match(words, position)
             adjacent = previous is not None and previous[0] == position
             if match is not None and match[1] == 1:
-                if self._used_as_verb(words, position, previous[1:] if adjacent else None, clause_has_verb):
+                if self._used_as_verb(words, position, previous[1:] if adjacent else None, clause_has_verb) or (
+                    of_after_subject and not clause_has_verb and self._agrees_with_subject(words, position, subject_plural)
+                ):
                     match, clause_has_verb = None, True
             if match is None:
                 if not word[0].isalnum():
-                    clause_has_verb = False
-                elif word in self._lexicon.verb_forms and word not in self._function_words:
+                    clause_has_verb, subject_plural, of_after_subject = False, None, False
+                elif word == "of":
+                    of_after_subject = subject_plural is not None
+                elif word in self._lexicon.verb_forms and word not in self._function_words and (
+                    position == 0 or words[position - 1] not in _OBJECT_STARTS
+                ):
+                    # after a determiner a word names something ("the owner of the shop stands")
                     clause_has_verb = True
                 if adjacent and word in _CONJUNCTIONS:
                     coordinated_at = position + 1
@@ -261,6 +296,8 @@ class NounExtractor:
                 position += 1
                 continue
             lemma, length = match
+            if length > 1 and lemma not in self._lexicon.entries:
+                lemma, length = self._verb_ends_compound(words, position, position + length) or match
             end = position + length
             if lemma not in self._lexicon.entries and self._object_runs_past(words, position + 1, end):
                 # "red fire truck": the idiom "red fire" must not hide the fire truck
@@ -276,6 +313,8 @@ class NounExtractor:
             plural = position == coordinated_at or not lemma.endswith(words[end - 1])
             singular_phrase = phrase_start > 0 and words[phrase_start - 1] in _SINGULAR_DETERMINERS
             found.append(lemma)
+            if subject_plural is None:
+                subject_plural = plural or lemma in self._group_words
             previous, position = (end, plural, singular_phrase, lemma in self._adjective_like), end
         entries, stoplist, senses = self._lexicon.entries, self._lexicon.stoplist, self._senses
         lemmas = [lemma for lemma in dict.fromkeys(found) if lemma in entries and lemma not in stoplist]

@@ -22,7 +22,7 @@ from xpm.nouns.senses import signature
 from xpm.config import from_dict, to_dict
 from xpm.resources import cache_root, load_wordnet, wordnet_root
 
-LEXICON_FORMAT = 6
+LEXICON_FORMAT = 7
 _FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc", "index.verb", "verb.exc", "index.sense")
 
 
@@ -150,6 +150,14 @@ def _tagged_counts(wn) -> dict[tuple[str, int], int]:
     return counts
 
 
+def _common_object_senses(wn, offsets: list[int], objects: dict[int, str]) -> list:
+    """The object synsets of a lemma's senses, in WordNet's order; a capitalised instance (Crane
+    the poet, the constellation Grus) is not what a caption's lower-case word means while the word
+    has a common sense."""
+    synsets = [wn.synset_from_pos_and_offset("n", offset) for offset in offsets if offset in objects]
+    return [synset for synset in synsets if not synset.instance_hypernyms()] or synsets
+
+
 def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
     wn = load_wordnet()
     objects = _descendants(wn, config.roots)
@@ -164,8 +172,12 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
         offsets = by_pos.get("n", [])
         if not offsets:
             continue
-        is_object = any(offset in objects for offset in offsets[: config.senses]) and (
-            offsets[0] not in not_objects or lemma in config.objects_despite_first_sense
+        common = _common_object_senses(wn, offsets, objects) if any(o in objects for o in offsets[: config.senses]) else []
+        # Its most frequent noun sense, or its most frequent object sense, a place or an idea makes
+        # a word no object: a yard is first a measure, then a garden.
+        is_object = bool(common) and (
+            lemma in config.objects_despite_first_sense
+            or (offsets[0] not in not_objects and common[0].offset() not in not_objects)
         )
         if not is_object:
             if lemma in read_as_nouns:
@@ -174,10 +186,6 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
                 # idioms with a grammatical word ("cup of tea": a liking) would hide real nouns
                 compounds.add(lemma)
             continue
-        # A capitalised instance (Crane the poet, the constellation Grus) is not what a caption's
-        # lower-case word means while the word has a common sense.
-        synsets = [wn.synset_from_pos_and_offset("n", offset) for offset in offsets if offset in objects]
-        common = [synset for synset in synsets if not synset.instance_hypernyms()] or synsets
         entries[lemma] = common[0].name()
         if len(common) > 1:
             senses[lemma] = [[s.name(), counts.get((lemma, s.offset()), 0), signature(s)] for s in common]

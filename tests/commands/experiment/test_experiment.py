@@ -11,17 +11,6 @@ from commands.experiment.experiment import run_experiment
 CONFIGURATIONS = ("gt+x+m", "gt+x+m+alpha", "shuffled", "truth-labels", "teacher+steps")
 
 
-@pytest.fixture(scope="module")
-def tiny_student_yaml(tmp_path_factory):
-    path = tmp_path_factory.mktemp("experiment_config") / "student.yaml"
-    path.write_text(yaml.safe_dump({
-        "caption_batch_size": 2, "shuffle_buffer": 4,
-        "optim": {"optimizer": "adamw", "lr": 1e-3, "warmup_steps": 1, "schedule": "constant", "max_steps": 2, "batch_size": 2},
-        "engine": {"device": "cpu", "num_workers": 0, "checkpoint_every": 1},
-    }))
-    return path
-
-
 def _config(tiny_world, tiny_teacher, tiny_version, student_yaml, **changes):
     return ExperimentConfig(**{"world": str(tiny_world), "teacher": str(tiny_teacher), "data": str(tiny_version),
                                "configurations": CONFIGURATIONS, "seeds": 2, "student_config": str(student_yaml),

@@ -1,3 +1,4 @@
+import torch
 import pytest
 
 from xpm.modeling.alignment import calibration_thresholds
@@ -41,7 +42,23 @@ def test_the_study_scores_every_rule_on_the_same_nouns(tiny_world, tiny_teacher,
     assert len(set(nouns.values())) == 1 and nouns["eq2"] > 0
     assert rules["eq2"]["all"]["kept"] == rules["eq2+refine"]["all"]["kept"] == nouns["eq2"]  # Eq. 2 labels every noun
     assert rules["eq2+objectness+gate"]["all"]["kept"] <= nouns["eq2"]
+    # the ceiling judges every present noun once, and no rule choosing among the proposals beats it
+    ceiling = results["ceiling"]
+    for group, row in ceiling.items():
+        assert row["present_nouns"] == rules["eq2"][group]["nouns"] - rules["eq2"][group]["absent_nouns"]
+        for name in ("eq2", "eq2+objectness+gate", "eq2+calibrated@90"):
+            assert rules[name][group]["recall"] <= row["best_proposal_recall"]
+    assert ceiling["all"]["present_nouns"] > 0 and 0 <= ceiling["all"]["best_proposal_mask_iou"] <= 1
     table = markdown_table(results)
-    assert all(f"`{name}`" in table for name in rules)
+    assert all(f"`{name}`" in table for name in rules) and "best proposal (ceiling)" in table
     with pytest.raises(ValueError, match="alignment 'softmax'"):
         StudyConfig(world="w", teacher="t", out="o", rules=("softmax",))
+
+
+def test_the_best_proposal_is_the_one_overlapping_an_instance_of_the_nouns_class_most():
+    from commands.study.alignment_study import _best_proposals
+
+    boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 40.0, 40.0], [21.0, 21.0, 40.0, 40.0]])
+    instances = [("dog", {"rle": 1}, [21.0, 21.0, 19.0, 19.0]), ("cat", {"rle": 2}, [0.0, 0.0, 10.0, 10.0])]
+    found = _best_proposals(boxes, ["dog", "cat", "horse"], instances, {"dog": "dog", "cat": "cat", "horse": "horse"})
+    assert [(category, index) for category, index, _ in found] == [("dog", 2), ("cat", 0)]

@@ -190,14 +190,14 @@ def judged_version(tiny_teacher, tmp_path_factory):
 def simulated_review():
     """``(version, correct, per_noun, seed, path)``: the review file a reviewer who answers from
     the truth saves, for the labels the review page draws."""
-    from pipeline.dataset.review import labels_by_noun, sample_labels, version_name, version_sha256
+    from pipeline.dataset.review import labels_by_noun, sample_labels, version_name
     from schemas.review import REVIEW_FORMAT, REVIEW_VERSION
 
     def review(version, correct, per_noun, seed, path):
         labels = sample_labels(labels_by_noun(version), per_noun=per_noun, seed=seed)
         path.write_text(json.dumps({
             "format": REVIEW_FORMAT, "version": REVIEW_VERSION, "dataset": version_name(version),
-            "version_sha256": version_sha256(version), "seed": seed, "per_noun": per_noun,
+            "version_sha256": version.sha256, "seed": seed, "per_noun": per_noun,
             "labels": [{"id": label.id, "word": label.word} for label in labels],
             "verdicts": {label.id: "right" if correct[label.id] else "wrong" for label in labels},
         }))

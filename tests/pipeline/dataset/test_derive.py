@@ -9,7 +9,6 @@ import pytest
 from pipeline.dataset.derive import BELOW_PRECISION, DROPPED_NOUN
 from pipeline.dataset.inspect import first_bad_shard, pseudo_label_records
 from pipeline.dataset.render import read_samples
-from pipeline.dataset.review import version_sha256
 from commands.cli import main
 from xpm.io.dataset_version import open_version
 from xpm.io.hashing import file_sha256
@@ -63,7 +62,7 @@ def test_min_precision_drops_exactly_the_nouns_confidently_below_it(judged_versi
         assert derived.manifest["counts"][field] == version.manifest["counts"][field]
     assert first_bad_shard(derived) is None
     lineage = derived.manifest["lineage"]["derived_from"]
-    assert lineage["version"] == version.path and lineage["version_sha256"] == version_sha256(version)
+    assert lineage["version"] == version.path and lineage["version_sha256"] == version.sha256
     assert lineage["filter"] == {"drop_nouns": [], "min_precision": 0.5, "min_score": None}
     assert lineage["verdicts_sha256"] == file_sha256(review)
     assert main(["dataset", "show", derived.path]) == 0

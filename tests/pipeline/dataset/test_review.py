@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.dataset.review import REVIEW_COLOR, _script_json, labels_by_noun, noun_span, sample_labels, version_sha256, write_review_page
+from pipeline.dataset.review import REVIEW_COLOR, _script_json, labels_by_noun, noun_span, sample_labels, write_review_page
 from schemas.review import Review
 from commands.cli import main
 from xpm.io.dataset_version import open_version
@@ -92,7 +92,7 @@ def test_a_person_reviews_in_chromium_and_saves_what_they_clicked(version, tmp_p
     review = Review.from_json(saved)
     assert review.verdicts == expected
     assert [label.id for label in review.labels] == [label["id"] for label in labels]
-    assert review.version_sha256 == version_sha256(version) and review.per_noun == 3 and review.seed == 0
+    assert review.version_sha256 == version.sha256 and review.per_noun == 3 and review.seed == 0
 
     # Closed and reopened, the page has kept the verdicts. Chromium commits localStorage to its
     # store a moment after the write, so a reopening right away may come too early: retried.

@@ -216,3 +216,41 @@ def test_a_multi_word_noun_that_is_no_object_hides_its_words_but_not_an_object_a
     assert lemmas("a traffic jam on the highway") == []
     assert lemmas("a red fire truck parked outside") == ["fire truck"]
     assert lemmas("a woman drinks a cup of tea") == ["woman", "cup", "tea"]
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("the owner of the shop stands behind the counter", ["counter"]),
+    ("the staff of the hotel stand in the lobby", []),
+    ("a bag of potato chips on the counter", ["bag", "potato chip", "counter"]),
+    ("a bowl of fresh fruit on the table", ["bowl", "fruit", "table"]),
+])
+def test_a_verb_after_an_of_phrase_agrees_with_the_subject_not_the_noun_before_it(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+def test_a_fan_is_a_role_but_an_electric_fan_an_object(lemmas):
+    assert lemmas("a fan waves a scarf") == ["scarf"]
+    assert lemmas("fans wave flags") == ["flag"]
+    assert lemmas("an electric fan on the desk") == ["electric fan", "desk"]
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("a boy kicks the ball across the yard", ["boy", "ball"]),  # a yard: first a measure, then a garden
+    ("a man fishes with a rod from the pier", ["man", "rod"]),
+    ("an empty chair on the porch of the house", ["chair", "house"]),
+    ("a pair of shoes on the stairs", ["shoe"]),
+    ("a woman pushes a stroller along the path", ["woman", "stroller"]),
+    ("a man carrying a ladder on the roof", ["man", "ladder"]),
+    ("a dog shakes water off its fur", ["dog"]),
+    ("a singer on the stage", ["singer", "stage"]),
+])
+def test_platforms_porches_stairs_and_surfaces_are_places_not_objects(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+def test_a_compound_that_is_no_object_yields_to_a_noun_and_its_verb(lemmas):
+    # WordNet's cat_sleep (a nap) must not swallow the cat that sleeps
+    assert lemmas("a cat sleeps on the sofa") == ["cat", "sofa"]
+    assert lemmas("the cat sleeps") == ["cat"]
+    # without a singular or definite determiner the compound stands: two car parks are places
+    assert "car" not in lemmas("two car parks near a bus")
