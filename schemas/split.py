@@ -25,6 +25,11 @@ class ClassSplit:
     def all_classes(self) -> tuple[str, ...]:
         return self.base + self.target + self.caption_only
 
+    @property
+    def group_of(self) -> dict[str, str]:
+        """Class name -> its group: base, target or caption_only."""
+        return {name: group for group in ("base", "target", "caption_only") for name in getattr(self, group)}
+
     def to_json(self) -> dict:
         return {
             "format": SPLIT_FORMAT,

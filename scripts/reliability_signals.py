@@ -35,7 +35,7 @@ def main(argv=None) -> dict:
     from xpm.modeling.student import student_from_checkpoint
 
     split = read_split(args.run / "world" / "split.json")
-    groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
+    groups = split.group_of
     student_dir = args.run / "students" / args.student
     config = load_config(StudentConfig, student_dir / "student_config.yaml")
     settings = config.caption_settings()

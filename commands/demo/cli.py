@@ -129,7 +129,7 @@ def run_demo(config) -> Path:
                "curves": "training_curves", "noise_sheet": "noise_sheet.png"}
     truth, category_of = world_dir / "captioned" / "instances_all.json", category_of_nouns(split)
     rows = measure_pseudo_labels(open_version(str(version)), truth, category_of)
-    groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
+    groups = split.group_of
     paper_rows = measure_pseudo_labels(open_version(str(paper_version)), truth, category_of)
     quality = {"alignment": open_version(str(version)).manifest["lineage"]["config"]["alignment"],
                "summary": summarize(rows, groups), "nouns": [row.__dict__ for row in rows],

@@ -18,6 +18,7 @@ from commands.experiment.config import TEACHER, Configuration, packaged_configur
 from commands.experiment.runs import MODEL_DIR, run_folder
 from xpm.io.atomic import write_text_atomically
 from xpm.progress import LOGGER
+from trainers.engine.training_run import MODEL_NAME
 from commands.rounds.config import RoundsConfig, round_name
 
 CONFIG_FILE = "rounds_config.yaml"
@@ -30,8 +31,6 @@ BOUND = "truth-labels"
 
 def labeler_path(out: Path, config: RoundsConfig, number: int) -> Path:
     """The round-``number`` student that labels round ``number`` + 1."""
-    from trainers.engine.training_run import MODEL_NAME
-
     return run_folder(out / EXPERIMENT_DIR, round_name(number), config.labeler_seed) / MODEL_DIR / MODEL_NAME
 
 
@@ -89,9 +88,8 @@ def label_quality(world: Path, version: str) -> dict:
     from xpm.io.dataset_version import open_version
 
     split = read_split(world / "split.json")
-    groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
     rows = measure_pseudo_labels(open_version(version), world / "captioned" / "instances_all.json", category_of_nouns(split))
-    return summarize(rows, groups)
+    return summarize(rows, split.group_of)
 
 
 def run_rounds(config: RoundsConfig, out: str | Path) -> dict:
@@ -120,9 +118,8 @@ def run_rounds(config: RoundsConfig, out: str | Path) -> dict:
             if not reused:
                 timings.setdefault(name, {})["label_s"] = time.perf_counter() - started
             log.info(f"rounds: {name}: {version} labelled by {labeler_path(out, config, number - 1)}")
-        trained = [run_folder(out / EXPERIMENT_DIR, name, seed) / MODEL_DIR for seed in
-                   range(config.first_seed, config.first_seed + config.seeds)]
-        fresh = not all((folder / "model.pt").is_file() for folder in trained)
+        fresh = not all((run_folder(out / EXPERIMENT_DIR, name, seed) / MODEL_DIR / MODEL_NAME).is_file()
+                        for seed in range(config.first_seed, config.first_seed + config.seeds))
         started = time.perf_counter()
         summary = _experiment(out, config, versions)
         if fresh:

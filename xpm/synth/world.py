@@ -191,7 +191,7 @@ def synthesize(config: SynthConfig, out_dir: str | Path, progress: Callable[[int
 
 
 def catalog_listing(split: ClassSplit) -> list[dict]:
-    groups = {name: group for group in ("base", "target", "caption_only") for name in getattr(split, group)}
+    groups = split.group_of
     return [
         {"name": c.name, "emoji": c.emoji, "category": c.category, "synonyms": list(c.synonyms), "default_split": groups.get(c.name, "-")}
         for c in CATALOG
