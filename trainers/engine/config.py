@@ -24,6 +24,10 @@ class OptimConfig:
     batch_size: int = 8
     # Global gradient-norm clip (0 turns it off): a from-scratch detector's first steps spike.
     grad_clip: float = 0.0
+    # Weight averaging: the saved model is an exponential moving average of the weights with this
+    # decay per step (0.99: about the last 100 steps), to make a short run depend less on where its
+    # last batches left it; 0 saves the last weights.
+    ema_decay: float = 0.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -35,6 +39,7 @@ class OptimConfig:
             (0 <= self.warmup_steps, f"warmup_steps={self.warmup_steps}: cannot be negative."),
             (0 < self.warmup_factor <= 1, f"warmup_factor={self.warmup_factor}: in (0, 1]."),
             (self.grad_clip >= 0, f"grad_clip={self.grad_clip}: 0 (off) or positive."),
+            (0 <= self.ema_decay < 1, f"ema_decay={self.ema_decay}: 0 (off) or in (0, 1), such as 0.99."),
         ]
         for ok, message in checks:
             if not ok:

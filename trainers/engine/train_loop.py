@@ -1,6 +1,6 @@
 """The training loop both trainers run: a minimal loop (as detectron2's) over an iterator of
-batches, with AMP on CUDA, gradient clipping, a per-step loss log, periodic checkpoints and a
-resumable state (step, optimizer, schedule, grad scaler, RNG)."""
+batches, with AMP on CUDA, gradient clipping, optional weight averaging, a per-step loss log,
+periodic checkpoints and a resumable state (step, optimizer, schedule, grad scaler, RNG, average)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,9 @@ class TrainLoop:
     progress: bool = True
     # Rank 0 logs and checkpoints; the others only train.
     is_main: bool = True
+    # An exponential moving average of the weights (OptimConfig.ema_decay), updated after every
+    # step and loaded into the model when the last step is done: the weights the run saves.
+    average: torch.optim.swa_utils.AveragedModel | None = None
     _saved_rng: dict | None = field(default=None, init=False, repr=False)
     _saved_step: int = field(default=0, init=False, repr=False)
 
@@ -69,6 +72,12 @@ class TrainLoop:
         cuda = self.device.type == "cuda" and self.amp
         self.amp_dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16) if cuda else None
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+
+    @property
+    def _trained(self) -> torch.nn.Module:
+        """The model inside its DDP wrapper, if any."""
+        wrapped = isinstance(self.model, torch.nn.parallel.DistributedDataParallel)
+        return self.model.module if wrapped else self.model
 
     def _autocast(self):
         if self.amp_dtype is None:
@@ -86,12 +95,16 @@ class TrainLoop:
         }
         if torch.cuda.is_available():
             state["rng_cuda"] = torch.cuda.get_rng_state_all()
+        if self.average is not None:
+            state["weight_average"] = self.average.state_dict()
         return state
 
     def restore(self, state: dict) -> int:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
+        if self.average is not None:
+            self.average.load_state_dict(state["weight_average"])
         self._saved_rng = state
         self._saved_step = int(state["step"])
         return self._saved_step
@@ -115,11 +128,15 @@ class TrainLoop:
         batches = iter(batches)
         self._restore_rng()
         try:
-            return self._steps(batches, compute_losses, step, bar)
+            step = self._steps(batches, compute_losses, step, bar)
         except KeyboardInterrupt:
             if not self._saved_step:
                 raise
             raise Interrupted(f"the checkpoint of step {self._saved_step} of {self.max_steps}") from None
+        if self.average is not None:
+            # After the last checkpoint, which keeps the raw weights and the average apart.
+            self._trained.load_state_dict(self.average.module.state_dict())
+        return step
 
     def _steps(self, batches, compute_losses: LossFn, step: int, bar) -> int:
         while step < self.max_steps:
@@ -144,6 +161,8 @@ class TrainLoop:
             self.scaler.update()
             lr = self.optimizer.param_groups[0]["lr"]
             self.scheduler.step()
+            if self.average is not None:
+                self.average.update_parameters(self._trained)
             step += 1
             if self.is_main and (step % self.log_every == 0 or step == self.max_steps):
                 values = {k: float(v.detach()) for k, v in losses.items()}

@@ -106,8 +106,18 @@ def start_loop(
         log_every=engine.log_every,
         progress=progress,
         is_main=info.is_main,
+        average=weight_average(model, optim.ema_decay),
     )
     return loop, (loop.restore(last.training) if last else 0)
+
+
+def weight_average(model: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
+    """The exponential moving average of ``model``'s weights and buffers, or None when ``decay`` is 0."""
+    if decay == 0:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 def ground_truth_loader(dataset, *, optim: OptimConfig, engine: EngineConfig, hflip: bool, start: int,

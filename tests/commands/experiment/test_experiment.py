@@ -152,3 +152,15 @@ def test_a_wrong_override_is_named_before_any_run(tiny_world, tiny_teacher, tiny
     with pytest.raises(ConfigError, match="configuration bad: .*reliability='nonsense'"):
         run_experiment(config, tmp_path / "out")
     assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_every_packaged_configuration_is_a_valid_run(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml):
+    from commands.experiment.config import packaged_configurations_path, read_configurations
+    from commands.experiment.runs import student_config
+
+    names = tuple(yaml.safe_load(packaged_configurations_path().read_text()))
+    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=names)
+    students = [c for c in read_configurations(None, names) if c.kind == "student"]
+    built = {c.name: student_config(config, c, 0) for c in students}
+    assert built["gt+x+m+alpha+ema"].optim.ema_decay == 0.99
+    assert built["gt+x+m+alpha+long"].optim.max_steps == 600 and built["gt+x+m+alpha+batch8"].caption_batch_size == 8
