@@ -39,7 +39,7 @@ STUFF_WORDS = (
     "horizon", "sunset", "sunrise", "shade", "shadow", "light", "darkness", "smoke", "dust", "rain",
     # a building's outer surface, the steps of a stairway, a coat of hair and a pool of water, named
     # as where things are ("a cat on the roof", "shoes on the stairs", "water off its fur")
-    "roof", "stair", "step", "fur", "puddle",
+    "roof", "stair", "step", "fur", "puddle", "rock", "paint",
     # colour words: adjectives in captions ("a white background"), people or pigments in WordNet
     "white", "black", "red", "blue", "green", "yellow", "brown", "pink", "purple", "gray", "grey", "silver",
 )
@@ -56,6 +56,8 @@ NOT_OBJECT_FIRST_SENSES = (
     "location.n.01", "geological_formation.n.01", "body_of_water.n.01", "road.n.01", "path.n.02", "room.n.01", "facility.n.01",
     "place_of_business.n.01", "vegetation.n.01", "community.n.01", "political_unit.n.01", "cognition.n.01",
     "social_event.n.01", "platform.n.01", "porch.n.01", "stairway.n.01",
+    # marsh, wetland, swamp, soil, turf; spring (the season before the coil), a nap
+    "land.n.02", "time_period.n.01",
 )
 
 # Words whose first sense or first object sense falls under one of those roots but which captions
@@ -69,11 +71,14 @@ OBJECTS_DESPITE_FIRST_SENSE = ("toilet", "ladder", "stepladder", "stage", "palle
 # name by its compound ("an electric fan", "a ceiling fan").
 ROLE_WORDS = (
     "member", "friend", "owner", "guest", "winner", "participant", "partner", "colleague", "visitor", "fan",
+    "neighbor", "neighbour",
 )
 
 # Nouns for a collective: a crowd, team or band is several objects (WordNet gives some an object
-# sense: band, a stripe). As subjects they take a plural verb ("the staff stand").
-GROUP_WORDS = ("team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad")
+# sense: band, a stripe). As subjects they take either verb ("the staff stand", "a flock of birds flies").
+GROUP_WORDS = (
+    "team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad", "choir", "flock", "herd",
+)
 
 # Depictions and designs: the picture shows what they depict ("pattern with flowers": flowers),
 # while the depiction itself is no object class (an icon is a picture in WordNet).
@@ -88,6 +93,9 @@ PLACE_AND_EVENT_WORDS = (
     "match", "game", "race", "concert", "festival", "party", "ceremony", "wedding", "parade", "show", "picnic",
     "tour", "conference", "meeting", "premiere", "competition", "tournament", "event", "reception", "rodeo",
     "stadium", "arena",
+    # parts of grounds and buildings named as where the subject is ("reads in the courtyard", "a
+    # boat at the dock", "the pitcher on the mound"), which WordNet files as structures or equipment
+    "balcony", "courtyard", "farmyard", "garage", "dock", "runway", "mound",
     # meals: "at dinner", "prepares dinner"; WordNet files a meal under food
     "breakfast", "brunch", "lunch", "dinner", "supper", "meal",
 )
@@ -117,7 +125,7 @@ FUNCTION_WORDS = (
 # Nouns used only in the plural, whose singular is another object (glasses, not a glass).
 PLURAL_NOUNS = (
     "glasses", "sunglasses", "eyeglasses", "scissors", "pants", "trousers", "shorts", "jeans",
-    "pajamas", "clothes", "binoculars", "goggles", "headphones", "earphones", "tongs", "pliers",
+    "pajamas", "clothes", "binoculars", "goggles", "headphones", "earphones", "tongs", "pliers", "shears",
 )
 
 # Plurals WordNet files as group nouns of their own; captions mean the individuals.

@@ -188,14 +188,15 @@ class NounExtractor:
             return True
         return object_follows and (before is None or (before in _CONJUNCTIONS and clause_has_verb))
 
-    def _agrees_with_subject(self, words: list[str], position: int, subject_plural: bool) -> bool:
+    def _agrees_with_subject(self, words: list[str], position: int, subject_numbers: tuple[bool, ...]) -> bool:
         """Whether ``words[position]``, ending a phrase that began with "of" after the clause's
         subject, is the subject's verb: "the owner of the shop stands", "the staff of the hotel
         stand". The noun right before it is not the subject, so its number says nothing."""
         before = words[position - 1]
         if before in self._function_words or not before[0].isalnum() or words[position] not in self._lexicon.verb_forms:
             return False
-        return self._agrees_as_verb(words[position], after_plural=subject_plural, singular_phrase=False)
+        return any(self._agrees_as_verb(words[position], after_plural=plural, singular_phrase=False)
+                   for plural in subject_numbers)
 
     def _verb_ends_compound(self, words: list[str], start: int, end: int) -> tuple[str, int] | None:
         """The object noun inside ``words[start:end]``, a compound that names no object, when its
@@ -266,9 +267,9 @@ class NounExtractor:
         phrase_start = 0
         coordinated_at = -1  # where a noun after "X and" starts: "bride and groom" are a plural subject
         clause_has_verb = False
-        # the number of the clause's first noun (a group noun is plural: "the staff stand"), and
-        # whether an "of" has come since it
-        subject_plural: bool | None = None
+        # the numbers (plural or not) a verb of the clause's first noun may take (a group noun
+        # either: "the staff stand", "a flock of birds flies"), and whether an "of" has come since it
+        subject_numbers: tuple[bool, ...] | None = None
         of_after_subject = False
         position = 0
         while position < len(words):
@@ -277,14 +278,14 @@ class NounExtractor:
             adjacent = previous is not None and previous[0] == position
             if match is not None and match[1] == 1:
                 if self._used_as_verb(words, position, previous[1:] if adjacent else None, clause_has_verb) or (
-                    of_after_subject and not clause_has_verb and self._agrees_with_subject(words, position, subject_plural)
+                    of_after_subject and not clause_has_verb and self._agrees_with_subject(words, position, subject_numbers)
                 ):
                     match, clause_has_verb = None, True
             if match is None:
                 if not word[0].isalnum():
-                    clause_has_verb, subject_plural, of_after_subject = False, None, False
+                    clause_has_verb, subject_numbers, of_after_subject = False, None, False
                 elif word == "of":
-                    of_after_subject = subject_plural is not None
+                    of_after_subject = subject_numbers is not None
                 elif word in self._lexicon.verb_forms and word not in self._function_words and (
                     position == 0 or words[position - 1] not in _OBJECT_STARTS
                 ):
@@ -313,8 +314,8 @@ class NounExtractor:
             plural = position == coordinated_at or not lemma.endswith(words[end - 1])
             singular_phrase = phrase_start > 0 and words[phrase_start - 1] in _SINGULAR_DETERMINERS
             found.append(lemma)
-            if subject_plural is None:
-                subject_plural = plural or lemma in self._group_words
+            if subject_numbers is None:
+                subject_numbers = (False, True) if lemma in self._group_words else (plural,)
             previous, position = (end, plural, singular_phrase, lemma in self._adjective_like), end
         entries, stoplist, senses = self._lexicon.entries, self._lexicon.stoplist, self._senses
         lemmas = [lemma for lemma in dict.fromkeys(found) if lemma in entries and lemma not in stoplist]

@@ -221,11 +221,19 @@ def test_a_multi_word_noun_that_is_no_object_hides_its_words_but_not_an_object_a
 @pytest.mark.parametrize("caption, expected", [
     ("the owner of the shop stands behind the counter", ["counter"]),
     ("the staff of the hotel stand in the lobby", []),
+    # a group noun takes either number: the flock flies, the birds do not become insects
+    ("a flock of birds flies over the lake", ["bird"]),
+    ("the members of the choir stand on the steps", []),
     ("a bag of potato chips on the counter", ["bag", "potato chip", "counter"]),
     ("a bowl of fresh fruit on the table", ["bowl", "fruit", "table"]),
 ])
 def test_a_verb_after_an_of_phrase_agrees_with_the_subject_not_the_noun_before_it(lemmas, caption, expected):
     assert lemmas(caption) == expected
+
+
+def test_shears_are_one_tool_and_a_neighbor_a_role(lemmas):
+    assert lemmas("a man trims the hedge with shears") == ["man", "hedge", "shears"]
+    assert lemmas("the cat of my neighbor sleeps on the car") == ["cat", "car"]
 
 
 def test_a_fan_is_a_role_but_an_electric_fan_an_object(lemmas):
@@ -243,6 +251,12 @@ def test_a_fan_is_a_role_but_an_electric_fan_an_object(lemmas):
     ("a man carrying a ladder on the roof", ["man", "ladder"]),
     ("a dog shakes water off its fur", ["dog"]),
     ("a singer on the stage", ["singer", "stage"]),
+    ("a heron in the marsh", ["heron"]),
+    ("a girl reads in the courtyard", ["girl"]),
+    ("a boat at the dock", ["boat"]),
+    ("a seal sleeps on the rocks", ["seal"]),
+    ("a chicken in the farmyard", ["chicken"]),
+    ("tulips in the park in the spring", ["tulip"]),
 ])
 def test_platforms_porches_stairs_and_surfaces_are_places_not_objects(lemmas, caption, expected):
     assert lemmas(caption) == expected
