@@ -1,6 +1,6 @@
 """Measurement report: several `xpm experiment` folders (one per world) as one markdown table:
 per world and configuration the target and base AP50 (mean [95% interval]) and the seed-to-seed
-standard deviation, then every claim's verdict with the interval it was decided on.
+standard deviation with its 95% interval, then every claim's verdict with the interval it was decided on.
 
     .venv/bin/python scripts/experiment_table.py NAME=runs/w_s1/experiment NAME=... [--json OUT.json]
 """
@@ -14,16 +14,23 @@ from pathlib import Path
 from bench_common import report
 
 from commands.experiment.report import claim_evidence, interval_cell
+from trainers.evaluation.intervals import sd_interval
+
+
+def _sd_cell(group: dict) -> str:
+    if group.get("sd_seeds") is None:
+        return "-"
+    low, high = sd_interval(group["sd_seeds"], group["n"])
+    return f"{group['sd_seeds']:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def table(experiments: dict[str, dict]) -> str:
-    lines = ["| world | configuration | seeds | target AP50 | base AP50 | target sd | base sd |",
+    lines = ["| world | configuration | seeds | target AP50 | base AP50 | target sd [95%] | base sd [95%] |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for world, summary in experiments.items():
         for name, entry in summary["configs"].items():
-            sd = [("-" if entry[g].get("sd_seeds") is None else f"{entry[g]['sd_seeds']:.2f}") for g in ("target", "base")]
             lines.append(f"| {world} | {name} | {len(entry['seeds'])} | {interval_cell(entry['target'])} | {interval_cell(entry['base'])} | "
-                         f"{sd[0]} | {sd[1]} |")
+                         f"{_sd_cell(entry['target'])} | {_sd_cell(entry['base'])} |")
     lines += ["", "| world | claim | verdict | decided on |", "|---|---|---|---|"]
     for world, summary in experiments.items():
         for number, claim in summary["claims"].items():

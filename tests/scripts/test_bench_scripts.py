@@ -54,10 +54,12 @@ def test_experiment_table_lists_every_world_configuration_and_claim():
     sys.path.insert(0, str(SCRIPTS))
     from experiment_table import table
 
-    entry = {"seeds": [0, 1], "target": {"mean": 20.0, "ci95": [18.0, 22.0], "sd_seeds": 1.5},
-             "base": {"mean": 40.0, "ci95": [39.0, 41.0], "sd_seeds": 0.5}}
+    entry = {"seeds": [0, 1, 2, 3, 4], "target": {"mean": 20.0, "ci95": [18.0, 22.0], "sd_seeds": 1.5, "n": 5},
+             "base": {"mean": 40.0, "ci95": [39.0, 41.0], "sd_seeds": 0.5, "n": 5}}
     claim = {"claim": "c", "holds": False, "target": {"mean": 4.0, "ci95": [3.0, 5.0]}}
-    summary = {"configs": {"teacher": {**entry, "seeds": [0]}, "gt+x+m+alpha": entry}, "claims": {"1": claim}}
+    teacher = {"seeds": [0], **{g: {**entry[g], "sd_seeds": None, "n": 1} for g in ("target", "base")}}
+    summary = {"configs": {"teacher": teacher, "gt+x+m+alpha": entry}, "claims": {"1": claim}}
     text = table({"w1": summary, "w2": {**summary, "claims": {"1": {**claim, "holds": True}}}})
-    assert "| w1 | gt+x+m+alpha | 2 | 20.0 [18.0, 22.0] | 40.0 [39.0, 41.0] | 1.50 | 0.50 |" in text
+    assert "| w1 | gt+x+m+alpha | 5 | 20.0 [18.0, 22.0] | 40.0 [39.0, 41.0] | 1.50 [0.90, 4.31] | 0.50 [0.30, 1.44] |" in text
+    assert "| w1 | teacher | 1 | 20.0 [18.0, 22.0] | 40.0 [39.0, 41.0] | - | - |" in text
     assert "| w1 | 1: c | **does not hold** | target 4.0 [3.0, 5.0] |" in text and "| w2 | 1: c | holds |" in text

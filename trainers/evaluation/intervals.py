@@ -54,6 +54,16 @@ class Interval:
                 "ci95_images": list(self.ci95_images), "sd_seeds": self.sd_seeds, "n": self.n}
 
 
+def sd_interval(sd: float, n: int) -> tuple[float, float]:
+    """The 95% interval of a standard deviation ``sd`` measured over ``n`` seeds (chi-square, as
+    for normal results): from 5 seeds it spans 0.6x to 2.9x the measured value, so that two
+    configurations' spreads are told apart only by many more seeds or a large difference."""
+    if n < 2:
+        raise ValueError(f"a standard deviation's interval needs at least 2 seeds, got {n}.")
+    df = n - 1
+    return float(sd * np.sqrt(df / stats.chi2.ppf(0.975, df))), float(sd * np.sqrt(df / stats.chi2.ppf(0.025, df)))
+
+
 def interval(per_seed: Sequence[float], per_seed_draws: np.ndarray) -> Interval:
     """``per_seed``: one value per seed on the whole test set; ``per_seed_draws [seeds, draws]``:
     the same values re-accumulated on each image resample."""
