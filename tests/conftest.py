@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 
 
@@ -11,6 +13,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def module_dir(request, tmp_path_factory):
+    """A folder the tests of one module share, removed once they are done: a trained run writes
+    about 180 MB (weights and optimizer state), and the whole suite held 11 GB until its end."""
+    path = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -54,8 +54,8 @@ def _source_arguments(form: str, folder: Path, captions: dict[str, str]) -> list
 
 
 @pytest.fixture(scope="module")
-def teacher(tiny_world, tmp_path_factory):
-    out = tmp_path_factory.mktemp("journey_teacher")
+def teacher(tiny_world, module_dir):
+    out = module_dir / "teacher"
     assert main(["train-teacher", "--config", TEACHER_YAML, "--train-gt", str(tiny_world / "train" / "instances_base.json"),
                  "--train-images", str(tiny_world / "train" / "images"), "--split", str(tiny_world / "split.json"),
                  "--max-steps", "2", "--set", "optim.batch_size=2", "--device", "cpu", "--out", str(out), "--quiet"]) == 0

@@ -12,6 +12,9 @@ import yaml
 from xpm.config import ConfigError
 
 KINDS = ("student", "teacher+steps", "oracle")
+# What a teacher kind may set: the student budget it is trained for (steps, optimizer, schedule,
+# images per step), so a control can match a student configuration that changes the budget.
+BUDGET_FIELDS = ("optim", "caption_batch_size")
 DEFAULT_CONFIGURATIONS = ("gt+x", "gt+x+m", "gt+x+m+alpha")
 # The row every gain is measured from: evaluated once, not trained.
 TEACHER = "teacher"
@@ -93,7 +96,10 @@ def read_configurations(path: str | Path | None, names: tuple[str, ...]) -> list
         if not isinstance(entry, dict) or entry.get("kind") not in KINDS or set(entry) - {"kind", "set"}:
             raise ConfigError(f"{path}: {name} must be {{kind: {' | '.join(KINDS)}, set: {{FIELD: VALUE}}}}; got {entry!r}.")
         overrides = entry.get("set") or {}
-        if not isinstance(overrides, dict) or (overrides and entry["kind"] != "student"):
-            raise ConfigError(f"{path}: {name}: 'set' holds student config fields, for kind student only.")
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{path}: {name}: 'set' is a mapping of student config fields; got {overrides!r}.")
+        if entry["kind"] != "student" and set(overrides) - set(BUDGET_FIELDS):
+            raise ConfigError(f"{path}: {name}: kind {entry['kind']} sets only the student budget it matches "
+                              f"({', '.join(BUDGET_FIELDS)}); got {', '.join(sorted(overrides))}.")
         configurations.append(Configuration(name, entry["kind"], overrides))
     return configurations

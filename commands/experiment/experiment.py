@@ -84,11 +84,10 @@ def run_experiment(config: ExperimentConfig, out: str | Path, differences: list[
     check_inputs(config)
     configurations = read_configurations(config.configurations_file or None, config.configurations)
     for configuration in configurations:
-        if configuration.kind == "student":
-            try:  # a wrong override is named now, not when its first run starts
-                student_config(config, configuration, config.first_seed)
-            except (ConfigError, ValueError) as error:
-                raise ConfigError(f"configuration {configuration.name}: {error}") from None
+        try:  # a wrong override (or budget, for a teacher kind) is named now, not when its first run starts
+            student_config(config, configuration, config.first_seed)
+        except (ConfigError, ValueError) as error:
+            raise ConfigError(f"configuration {configuration.name}: {error}") from None
     out.mkdir(parents=True, exist_ok=True)
     save_config(config, out / CONFIG_FILE)
     specs = plan_runs(config, configurations, out)

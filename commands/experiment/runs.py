@@ -53,17 +53,19 @@ def student_config(experiment: ExperimentConfig, configuration: Configuration, s
     return packaged_config(StudentConfig, STUDENT_CONFIG, overrides)
 
 
-def _teacher_config(experiment: ExperimentConfig, seed: int, *, gt: Path, images: Path, oracle: bool):
+def _teacher_config(experiment: ExperimentConfig, configuration: Configuration, seed: int, *, gt: Path, images: Path,
+                    oracle: bool):
     """The teacher continued from its checkpoint for the student's budget: the student's steps,
-    optimizer and schedule, and its images per step (base batch + captioned batch). Its other
-    settings are those the teacher was trained with (its saved config), else the packaged ones."""
+    optimizer and schedule, and its images per step (base batch + captioned batch), as the
+    configuration sets them. Its other settings are those the teacher was trained with (its saved
+    config), else the packaged ones."""
     from trainers.teacher.config import TeacherConfig
     from trainers.teacher.train import CONFIG_NAME
     from xpm.config import load_config, to_dict
     from commands.demo.stages import TEACHER_CONFIG, packaged_config
 
     world = Path(experiment.world)
-    student = student_config(experiment, Configuration("student", "student"), seed)
+    student = student_config(experiment, configuration, seed)
     optim = to_dict(student.optim)
     if oracle:  # the oracle's captioned images are part of its ground truth, in one batch
         optim["batch_size"] = student.optim.batch_size + student.caption_batch_size
@@ -92,12 +94,12 @@ def train(spec: RunSpec) -> Path:
     if configuration.kind == "student":
         return train_student(student_config(experiment, configuration, spec.seed), model_dir, progress=False).model_path
     if configuration.kind == "teacher+steps":
-        config = _teacher_config(experiment, spec.seed, gt=world / "train" / "instances_base.json",
+        config = _teacher_config(experiment, configuration, spec.seed, gt=world / "train" / "instances_base.json",
                                  images=world / "train" / "images", oracle=False)
     else:
         # One oracle training set per experiment, shared by its seeds.
         gt, images = build_oracle_data(world, read_split(world / "split.json"), spec.folder.parent.parent / "oracle-data")
-        config = _teacher_config(experiment, spec.seed, gt=gt, images=images, oracle=True)
+        config = _teacher_config(experiment, configuration, spec.seed, gt=gt, images=images, oracle=True)
     return train_teacher(config, model_dir, progress=False).model_path
 
 

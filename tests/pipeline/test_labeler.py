@@ -31,9 +31,9 @@ def _label(world, labeler, root, name):
 
 
 @pytest.fixture(scope="module")
-def two_rounds(tiny_world, tiny_teacher, tiny_version, tmp_path_factory):
+def two_rounds(tiny_world, tiny_teacher, tiny_version, module_dir):
     """Round 2's labels by a student of the teacher's version, round 3's by a student of round 2's."""
-    root = tmp_path_factory.mktemp("rounds")
+    root = module_dir
     student1 = _student(tiny_world, tiny_teacher, tiny_version, root / "student1")
     round2 = _label(tiny_world, student1, root, "round2")
     student2 = _student(tiny_world, tiny_teacher, round2.path, root / "student2")

@@ -13,9 +13,8 @@ from xpm.modeling.errors import CheckpointError
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_teacher_config, tmp_path_factory):
-    out = tmp_path_factory.mktemp("teacher")
-    return out, train_teacher(tiny_teacher_config, out, progress=False)
+def trained(tiny_teacher_config, module_dir):
+    return module_dir, train_teacher(tiny_teacher_config, module_dir, progress=False)
 
 
 def test_training_writes_model_config_and_loss_log(trained):

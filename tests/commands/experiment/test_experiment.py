@@ -18,9 +18,8 @@ def _config(tiny_world, tiny_teacher, tiny_version, student_yaml, **changes):
 
 
 @pytest.fixture(scope="module")
-def experiment(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path_factory):
-    out = tmp_path_factory.mktemp("experiment")
-    return out, run_experiment(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml), out)
+def experiment(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, module_dir):
+    return module_dir, run_experiment(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml), module_dir)
 
 
 def test_experiment_writes_the_contract(experiment):
@@ -94,13 +93,15 @@ def test_resuming_retrains_and_reevaluates_nothing(experiment, tiny_world, tiny_
 
 def test_an_interrupted_experiment_does_only_what_is_missing(experiment, tiny_world, tiny_teacher, tiny_version,
                                                              tiny_student_yaml, tmp_path, monkeypatch):
+    import os
     import shutil
 
     import trainers.evaluation.evaluate as evaluate
 
     source, _ = experiment
     out = tmp_path / "copy"
-    shutil.copytree(source, out)
+    # Checkpoints are linked, not copied (1.7 GB): a finished run's are never written again.
+    shutil.copytree(source, out, copy_function=lambda s, d: os.link(s, d) if s.endswith(".pt") else shutil.copy2(s, d))
     shutil.rmtree(out / "runs" / "gt+x+m" / "seed-1")
     (out / "runs" / "shuffled" / "seed-0" / "eval.json").unlink()
     evaluated = []
@@ -160,7 +161,27 @@ def test_every_packaged_configuration_is_a_valid_run(tiny_world, tiny_teacher, t
 
     names = tuple(yaml.safe_load(packaged_configurations_path().read_text()))
     config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=names)
-    students = [c for c in read_configurations(None, names) if c.kind == "student"]
-    built = {c.name: student_config(config, c, 0) for c in students}
+    # A teacher kind's budget is a student config too.
+    built = {c.name: student_config(config, c, 0) for c in read_configurations(None, names)}
     assert built["gt+x+m+alpha+ema"].optim.ema_decay == 0.99
     assert built["gt+x+m+alpha+long"].optim.max_steps == 600 and built["gt+x+m+alpha+batch8"].caption_batch_size == 8
+    assert built["teacher+steps+long"].optim == built["gt+x+m+alpha+long"].optim
+
+
+def test_a_teacher_kind_trains_for_the_budget_its_configuration_sets(tiny_world, tiny_teacher, tiny_version,
+                                                                     tiny_student_yaml, tmp_path):
+    from commands.experiment.config import read_configurations
+    from commands.experiment.runs import _teacher_config
+
+    configurations = tmp_path / "configurations.yaml"
+    configurations.write_text("long: {kind: teacher+steps, set: {optim: {max_steps: 7, lr: 0.0005}}}\n"
+                              "plain: {kind: teacher+steps}\n"
+                              "labels: {kind: oracle, set: {labels: truth}}\n")
+    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations_file=str(configurations))
+    long, plain = read_configurations(configurations, ("long", "plain"))
+    built = {c.name: _teacher_config(config, c, 0, gt=tiny_world / "train" / "instances_base.json",
+                                     images=tiny_world / "train" / "images", oracle=False) for c in (long, plain)}
+    assert (built["long"].optim.max_steps, built["long"].optim.lr) == (7, 0.0005)
+    assert built["plain"].optim.max_steps == 2  # the student YAML's budget
+    with pytest.raises(ConfigError, match="labels: kind oracle sets only the student budget .*optim, caption_batch_size"):
+        read_configurations(configurations, ("labels",))

@@ -15,9 +15,8 @@ def _config(tiny_world, tiny_teacher, tiny_version, student_yaml, **changes):
 
 
 @pytest.fixture(scope="module")
-def rounds(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path_factory):
-    out = tmp_path_factory.mktemp("rounds")
-    return out, run_rounds(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, labeler_seed=1), out)
+def rounds(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, module_dir):
+    return module_dir, run_rounds(_config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, labeler_seed=1), module_dir)
 
 
 def test_each_round_is_a_version_labelled_by_the_previous_rounds_student(rounds, tiny_teacher, tiny_version):
