@@ -14,7 +14,7 @@ caption set imitates Conceptual Captions: hypernymised web alt-text ("actor atte
 the premiere of the film"), with one word in five swapped for a random WordNet noun so that the
 vocabulary is as open as the web's and the per-word cache misses as it would there.
 
-    .venv/bin/python scripts/bench_nouns.py [--captions 200000] [--errors] [--json OUT.json]
+    .venv/bin/python scripts/bench_nouns.py [--captions 200000] [--errors] [--json OUT.json] [--sense-rule lesk]
 """
 
 from __future__ import annotations
@@ -161,12 +161,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=Path("runs/bench/nouns.json"))
     parser.add_argument("--errors", action="store_true", help="print every wrong and missed noun of the gold set")
+    parser.add_argument("--sense-rule", default="lesk",
+                        help="nouns.sense_rule: lesk (default) or gloss-embedding (a text-model forward per caption "
+                             "with an ambiguous noun: give it --captions 5000)")
     args = parser.parse_args(argv)
 
-    from xpm.nouns import NounExtractor, load_lexicon
+    from xpm.nouns import NounConfig, NounExtractor, load_lexicon
 
     started = time.perf_counter()
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(NounConfig(sense_rule=args.sense_rule))
     load_seconds = time.perf_counter() - started
     captions = caption_set(args.captions, sorted(lexicon.entries))
     rates, cpu_rates = [], []
@@ -183,6 +186,7 @@ def main(argv=None) -> dict:
                 print(f"{split} {kind}:", *figures[kind], sep="\n  ")
     result = {
         "benchmark": "caption_nouns",
+        "sense_rule": args.sense_rule,
         "gold": {split: {k: v for k, v in figures.items() if k not in _ERROR_LISTS} for split, figures in accuracy.items()},
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, 1 core (single process)",
         "captions": len(captions),

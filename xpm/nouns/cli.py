@@ -13,6 +13,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true",
                         help="one JSON object per caption: {caption, nouns: [{lemma, synset}], reason} (reason: why no noun)")
     parser.add_argument("--senses", type=int, help="count a word if any of its first K noun senses is an object (default 3)")
+    parser.add_argument("--sense-rule", help="how an ambiguous word gets its sense: lesk (default; word overlap) or "
+                                             "gloss-embedding (the text model reads the caption)")
 
 
 def _captions(arguments: list[str]):
@@ -27,7 +29,7 @@ def run(args) -> int:
     from xpm.nouns import NounConfig, NounExtractor
     from xpm.config import load_config
 
-    extract = NounExtractor.from_config(load_config(NounConfig, None, {"senses": args.senses}))
+    extract = NounExtractor.from_config(load_config(NounConfig, None, {"senses": args.senses, "sense_rule": args.sense_rule}))
     for caption in _captions(args.captions):
         result = extract(caption)
         if args.json:

@@ -128,6 +128,11 @@ PLURAL_NOUNS = (
     "pajamas", "clothes", "binoculars", "goggles", "headphones", "earphones", "tongs", "pliers", "shears",
 )
 
+# How a word with several object senses gets one: lesk, the overlap of the caption's words with
+# each sense's signature (xpm.nouns.senses); gloss-embedding, the text model's caption embedding
+# against each sense's gloss (xpm.nouns.sense_model), a model forward per caption that needs one.
+SENSE_RULES = ("lesk", "gloss-embedding")
+
 # Plurals WordNet files as group nouns of their own; captions mean the individuals.
 DEFAULT_ALIASES = (("people", "person"), ("persons", "person"))
 
@@ -158,6 +163,10 @@ class NounConfig:
     # A sense's score is its signature's overlap with the caption plus this times log(1 + its
     # tagged count): one shared word outweighs a count ratio below e^(1/weight).
     sense_prior_weight: float = 0.5
+    sense_rule: str = "lesk"
+    # gloss-embedding's score is the cosine of caption and gloss plus this times log(1 + the
+    # tagged count): chosen on the development rows of the gold set (docs/results.md).
+    gloss_prior_weight: float = 0.08
 
     def __post_init__(self) -> None:
         if self.senses < 1:
@@ -168,5 +177,9 @@ class NounConfig:
             raise ValueError(f"nouns.max_caption_chars={self.max_caption_chars} must be positive.")
         if self.sense_prior_weight < 0:
             raise ValueError(f"nouns.sense_prior_weight={self.sense_prior_weight} must be >= 0 (0: context alone).")
+        if self.sense_rule not in SENSE_RULES:
+            raise ValueError(f"nouns.sense_rule={self.sense_rule!r}: one of {', '.join(SENSE_RULES)}.")
+        if self.gloss_prior_weight < 0:
+            raise ValueError(f"nouns.gloss_prior_weight={self.gloss_prior_weight} must be >= 0 (0: the gloss alone).")
         if self.max_words < 1:
             raise ValueError(f"nouns.max_words={self.max_words} must be positive.")

@@ -21,7 +21,8 @@ the hotel stand"); after a subject pronoun or a modal; after "to", or after "and
 already has a verb, before a determiner; and first in the caption before one. A multi-word noun
 that is no object ("traffic jam", "press conference") is matched too, so that its words are not
 read alone. The sense of a word with several object senses is chosen from the caption's other
-words (:mod:`xpm.nouns.senses`).
+words (:mod:`xpm.nouns.senses`) or, by ``nouns.sense_rule``, by the text model
+(:mod:`xpm.nouns.sense_model`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 
 from xpm.nouns.config import NounConfig
 from xpm.nouns.lexicon import ObjectNounLexicon, load_lexicon
+from xpm.nouns.sense_model import GlossEmbeddingSenses
 from xpm.nouns.senses import choose_sense, prepare_senses, stem
 
 # Punctuation is kept as a token of its own: it ends a noun compound ("dogs, cats" is a list).
@@ -107,6 +109,7 @@ class NounExtractor:
         # the role and group nouns ("the crowd watches").
         self._adjective_like = lexicon.stoplist - {word.replace(" ", "_") for word in config.not_object_words}
         self._senses = {lemma: prepare_senses(senses, config.sense_prior_weight) for lemma, senses in lexicon.senses.items()}
+        self._sense_model = GlossEmbeddingSenses(config.gloss_prior_weight) if config.sense_rule == "gloss-embedding" else None
 
     def _word_forms(self, word: str) -> tuple[str, ...]:
         """The lemma candidates of ``word`` in order of preference (WordNet's morphy rules).
@@ -323,7 +326,11 @@ class NounExtractor:
         nouns = []
         for lemma in lemmas:
             synset = entries[lemma]
-            if lemma in senses:
+            if lemma in senses and self._sense_model is not None:
+                if context is None:
+                    context = self._sense_model.caption_vector(" ".join(words))
+                synset = self._sense_model.choose(self._lexicon.senses[lemma], context)
+            elif lemma in senses:
                 if context is None:
                     context = frozenset(self._stem(word) for word in words if word not in self._function_words)
                 synset = choose_sense(senses[lemma], context)

@@ -2,8 +2,8 @@
 
 Walking WordNet per caption would cap extraction near a thousand captions per second; the
 lexicon turns it into dictionary lookups, and a word with several object senses carries each
-sense's sense-tagged count and a bag of word stems (its gloss, names, hypernyms, hyponyms, parts
-and domain) for choosing among them by the caption's other words. It is cached as JSON, keyed by the WordNet files'
+sense's sense-tagged count, a bag of word stems (its gloss, names, hypernyms, hyponyms, parts
+and domain) for choosing among them by the caption's other words, and a gloss for the text model. It is cached as JSON, keyed by the WordNet files'
 content and the :class:`NounConfig`, so a Beam worker loads it in milliseconds.
 """
 
@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xpm.nouns.config import NounConfig
+from xpm.nouns.sense_model import gloss_text
 from xpm.nouns.senses import signature
 from xpm.config import from_dict, to_dict
 from xpm.resources import cache_root, load_wordnet, wordnet_root
 
-LEXICON_FORMAT = 7
+LEXICON_FORMAT = 8
 _FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc", "index.verb", "verb.exc", "index.sense")
 
 
@@ -33,7 +34,7 @@ class ObjectNounLexicon:
     ``entries`` maps a WordNet lemma (multi-word ones joined by ``_``) to its most frequent
     object sense (for ``not_object_words`` and class names without an object sense, to their
     first noun sense: they are read as nouns, and the former dropped); ``senses`` maps each lemma with several object senses to ``[synset, tagged
-    count, signature stems]`` per sense; ``compounds`` are multi-word nouns that are no object
+    count, signature stems, gloss text]`` per sense; ``compounds`` are multi-word nouns that are no object
     ("traffic jam", "press conference"): matched so that their words are not read alone;
     ``verb_forms`` are the inflected forms of WordNet's single-word verbs; ``exceptions`` maps irregular plurals to lemmas (noun.exc); ``suffixes`` are
     WordNet's regular noun detachment rules (morphy); ``verbs`` are the nouns more often used
@@ -188,7 +189,7 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
             continue
         entries[lemma] = common[0].name()
         if len(common) > 1:
-            senses[lemma] = [[s.name(), counts.get((lemma, s.offset()), 0), signature(s)] for s in common]
+            senses[lemma] = [[s.name(), counts.get((lemma, s.offset()), 0), signature(s), gloss_text(s)] for s in common]
     aliases = dict(config.aliases)
     for source, target in aliases.items():
         if target not in entries:

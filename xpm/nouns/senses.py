@@ -84,9 +84,9 @@ def signature(synset) -> list[str]:
 
 
 def prepare_senses(senses: list[list], prior_weight: float) -> list[tuple[str, float, frozenset[str]]]:
-    """``[synset, tagged count, signature]`` per sense (as the lexicon stores them) ->
+    """``[synset, tagged count, signature, gloss]`` per sense (as the lexicon stores them) ->
     ``(synset, prior, signature)`` with the prior ``prior_weight * log(1 + count)``."""
-    return [(synset, prior_weight * math.log1p(count), frozenset(words)) for synset, count, words in senses]
+    return [(synset, prior_weight * math.log1p(count), frozenset(words)) for synset, count, words, _ in senses]
 
 
 def choose_sense(senses: list[tuple[str, float, frozenset[str]]], context: frozenset[str]) -> str:

@@ -79,7 +79,7 @@ class TextEmbedder:
         path = self._cache_path(names)
         if path.is_file():
             return np.load(path, allow_pickle=False)
-        vectors = self._compute([display_name(name) for name in names])
+        vectors = self.encode([display_name(name) for name in names])
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = path.with_suffix(f".{os.getpid()}.tmp.npy")
         np.save(staging, vectors, allow_pickle=False)
@@ -90,7 +90,9 @@ class TextEmbedder:
     def dim(self) -> int:
         return int(json.loads((self.model_dir / "config.json").read_text())["hidden_size"])
 
-    def _compute(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """``[len(texts), dim]`` unit rows of any texts, computed now and not cached: sentences
+        come once, names again and again (:meth:`embed`)."""
         import torch
 
         tokenizer, model = self._load()

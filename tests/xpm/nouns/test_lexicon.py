@@ -18,14 +18,16 @@ def test_unknown_root_is_named(tmp_path):
         load_lexicon(NounConfig(roots=("not_a_synset.n.01",)), cache_dir=tmp_path)
 
 
-def test_ambiguous_words_carry_every_common_object_sense_with_its_count_and_signature(lexicon):
-    plant = {synset: (count, set(words)) for synset, count, words in lexicon.senses["plant"]}
+def test_ambiguous_words_carry_every_common_object_sense_with_its_count_signature_and_gloss(lexicon):
+    plant = {synset: (count, set(words)) for synset, count, words, _ in lexicon.senses["plant"]}
     assert set(plant) == {"plant.n.01", "plant.n.02", "plant.n.03"}
     assert plant["plant.n.01"][0] > plant["plant.n.02"][0] > 0  # index.sense: the factory is tagged more often
     assert "pot" in plant["plant.n.02"][1]  # from its hyponym pot_plant
-    assert "food" in {word for synset, _, words in lexicon.senses["plate"] if synset == "plate.n.04" for word in words}
+    assert "food" in {word for synset, _, words, _ in lexicon.senses["plate"] if synset == "plate.n.04" for word in words}
+    glosses = {synset: gloss for synset, _, _, gloss in lexicon.senses["plant"]}
+    assert glosses["plant.n.01"].startswith("plant, a kind of building complex: buildings for carrying on industrial")
     # the poet and the writer named Crane are instances, not what "a crane" means
-    assert [synset for synset, _, _ in lexicon.senses["crane"]] == ["crane.n.04", "crane.n.05"]
+    assert [synset for synset, _, _, _ in lexicon.senses["crane"]] == ["crane.n.04", "crane.n.05"]
 
 
 def test_verb_forms_and_non_object_compounds(lexicon):

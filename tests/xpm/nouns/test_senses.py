@@ -17,7 +17,7 @@ def test_stems_drop_words_that_say_nothing_about_a_sense():
     assert stems("a dish on which food is usually served") == {"dish", "food", "serv"}
 
 
-SENSES = [["home_plate.n.01", 6, ["baseball", "base", "batter"]], ["plate.n.04", 3, ["dish", "food", "serv"]]]
+SENSES = [["home_plate.n.01", 6, ["baseball", "base", "batter"], ""], ["plate.n.04", 3, ["dish", "food", "serv"], ""]]
 
 
 def test_one_shared_word_outweighs_a_small_prior_difference():
@@ -30,5 +30,5 @@ def test_without_shared_words_the_prior_decides_and_a_heavy_prior_outweighs_one_
 
 
 def test_a_tie_goes_to_the_earlier_sense():
-    tied = [["a.n.01", 0, ["x"]], ["b.n.01", 0, ["x"]]]
+    tied = [["a.n.01", 0, ["x"], ""], ["b.n.01", 0, ["x"], ""]]
     assert choose_sense(prepare_senses(tied, 0.5), frozenset({"x"})) == "a.n.01"
