@@ -20,6 +20,7 @@ vocabulary is as open as the web's and the per-word cache misses as it would the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import platform
 import random
@@ -31,6 +32,7 @@ from bench_common import report
 
 GOLD = Path(__file__).resolve().parent / "data" / "caption_nouns_gold.tsv"
 _ERROR_LISTS = ("wrong", "missed", "senses_wrong", "verbs_kept")
+_PER_CAPTION = "sensed_per_caption"
 
 
 def read_gold(path: Path = GOLD) -> list[tuple[str, str, set[str], dict[str, set[str]]]]:
@@ -73,9 +75,10 @@ def score(extract, rows, verb_forms: frozenset[str] = frozenset(), generalisatio
     result = {}
     for split in sorted({row[0] for row in rows}):
         found = correct = gold_total = labelled = sensed = 0
-        wrong, missed, senses_wrong, verbs_kept = [], [], [], []
+        wrong, missed, senses_wrong, verbs_kept, sensed_per_caption = [], [], [], [], []
         split_rows = [row for row in rows if row[0] == split]
         for _, caption, gold, labels in split_rows:
+            sensed_before = sensed
             nouns = {noun.lemma: noun.synset for noun in extract(caption).nouns}
             right = {noun for noun in nouns if any(_matches(noun, g) for g in gold)}
             hit = {g for g in gold if any(_matches(noun, g) for noun in nouns)}
@@ -92,12 +95,29 @@ def score(extract, rows, verb_forms: frozenset[str] = frozenset(), generalisatio
                     sensed += 1
                 else:
                     senses_wrong.append(f"{word}: {chosen[0][1] if chosen else 'not found'} (gold {'|'.join(sorted(synsets))}) <- {caption}")
+            sensed_per_caption.append((sensed - sensed_before, len(labels)))
         result[split] = {"captions": len(split_rows), "nouns_found": found, "gold_nouns": gold_total,
                          "precision": _ratio(correct, found), "recall": _ratio(correct, gold_total),
                          "sense_labelled": labelled, "sense_accuracy": _ratio(sensed, labelled),
                          "wrong_nouns_that_can_be_verbs": len(verbs_kept),
-                         "wrong": wrong, "missed": missed, "senses_wrong": senses_wrong, "verbs_kept": verbs_kept}
+                         "wrong": wrong, "missed": missed, "senses_wrong": senses_wrong, "verbs_kept": verbs_kept,
+                         "sensed_per_caption": sensed_per_caption}
     return result
+
+
+def paired_sense_difference(ours: list[tuple[int, int]], theirs: list[tuple[int, int]], *, resamples: int = 5000,
+                            seed: int = 0) -> dict:
+    """Sense accuracy of ours minus theirs on the same captions, with a 95% bootstrap interval
+    over captions (a caption's words are not independent: one context decides them all)."""
+    import numpy as np
+
+    ours_right, labelled = np.array(ours).T
+    theirs_right = np.array([right for right, _ in theirs])
+    draws = np.random.default_rng(seed).integers(0, len(labelled), (resamples, len(labelled)))
+    differences = (ours_right[draws].sum(1) - theirs_right[draws].sum(1)) / np.maximum(labelled[draws].sum(1), 1)
+    low, high = np.percentile(differences, [2.5, 97.5])
+    return {"difference": round(float((ours_right.sum() - theirs_right.sum()) / labelled.sum()), 4),
+            "ci95": [round(float(low), 4), round(float(high), 4)], "method": f"bootstrap over captions, {resamples} draws"}
 
 CC_LIKE = """actor attends the premiere of the film
 person walking on the beach at sunset
@@ -164,6 +184,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--sense-rule", default="lesk",
                         help="nouns.sense_rule: lesk (default) or gloss-embedding (a text-model forward per caption "
                              "with an ambiguous noun: give it --captions 5000)")
+    parser.add_argument("--against", metavar="RULE",
+                        help="also score this sense rule and report the paired difference in sense accuracy per split")
     args = parser.parse_args(argv)
 
     from xpm.nouns import NounConfig, NounExtractor, load_lexicon
@@ -179,7 +201,15 @@ def main(argv=None) -> dict:
         found = sum(len(extract(caption).nouns) for caption in captions)
         rates.append(len(captions) / (time.perf_counter() - started))
         cpu_rates.append(len(captions) / (time.process_time() - cpu_started))
-    accuracy = score(NounExtractor(lexicon), read_gold(), lexicon.verb_forms | lexicon.participles, _generalisations())
+    generalisations = _generalisations()
+    accuracy = score(NounExtractor(lexicon), read_gold(), lexicon.verb_forms | lexicon.participles, generalisations)
+    paired = {}
+    if args.against:
+        other = dataclasses.replace(lexicon, config=dataclasses.replace(lexicon.config, sense_rule=args.against))
+        theirs = score(NounExtractor(other), read_gold(), other.verb_forms | other.participles, generalisations)
+        paired = {split: {"against": args.against, "their_sense_accuracy": theirs[split]["sense_accuracy"],
+                          **paired_sense_difference(figures[_PER_CAPTION], theirs[split][_PER_CAPTION])}
+                  for split, figures in accuracy.items() if figures["sense_labelled"]}
     if args.errors:
         for split, figures in accuracy.items():
             for kind in _ERROR_LISTS:
@@ -187,7 +217,9 @@ def main(argv=None) -> dict:
     result = {
         "benchmark": "caption_nouns",
         "sense_rule": args.sense_rule,
-        "gold": {split: {k: v for k, v in figures.items() if k not in _ERROR_LISTS} for split, figures in accuracy.items()},
+        "gold": {split: {k: v for k, v in figures.items() if k not in (*_ERROR_LISTS, _PER_CAPTION)}
+                 for split, figures in accuracy.items()},
+        "sense_rule_paired": paired,
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, 1 core (single process)",
         "captions": len(captions),
         "nouns_found": found,

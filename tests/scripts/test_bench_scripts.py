@@ -47,7 +47,22 @@ def test_bench_nouns_scores_words_senses_and_verbs_kept(tmp_path):
     answers["a plate of food"] = [CaptionNoun("dinner plate", "dinner_plate.n.01"), CaptionNoun("food", "food.n.01")]
     kinds = {"dinner_plate.n.01": {"dinner_plate.n.01", "plate.n.04"}}
     figures = score(lambda caption: NounResult(nouns=answers[caption]), rows, frozenset(), lambda s: kinds.get(s, {s}))["h"]
-    assert figures["sense_accuracy"] == 1.0
+    assert figures["sense_accuracy"] == 1.0 and figures["sensed_per_caption"] == [(1, 1), (1, 1)]
+
+
+def test_bench_nouns_pairs_two_sense_rules_by_caption():
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from bench_nouns import paired_sense_difference
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+    ours, theirs = [(2, 2), (1, 1), (0, 1)], [(1, 2), (1, 1), (0, 1)]
+    paired = paired_sense_difference(ours, theirs, resamples=2000)
+    assert paired["difference"] == 0.25  # one more of four labelled words
+    low, high = paired["ci95"]
+    assert 0.0 <= low < 0.25 < high <= 0.5  # only the first caption differs, by one of its two words
+    assert paired_sense_difference(ours, ours)["ci95"] == [0.0, 0.0]
 
 
 def test_experiment_table_lists_every_world_configuration_and_claim():
