@@ -40,6 +40,8 @@ STUFF_WORDS = (
     # a building's outer surface, the steps of a stairway, a coat of hair and a pool of water, named
     # as where things are ("a cat on the roof", "shoes on the stairs", "water off its fur")
     "roof", "stair", "step", "fur", "puddle", "rock", "paint",
+    # a crop standing in a field ("a mouse in the wheat")
+    "wheat",
     # colour words: adjectives in captions ("a white background"), people or pigments in WordNet
     "white", "black", "red", "blue", "green", "yellow", "brown", "pink", "purple", "gray", "grey", "silver",
 )
@@ -60,29 +62,37 @@ NOT_OBJECT_FIRST_SENSES = (
     "land.n.02", "time_period.n.01",
 )
 
-# Words whose first sense or first object sense falls under one of those roots but which captions
-# use for the thing: COCO's toilet is the fixture, not the room; a ladder is carried, though
-# WordNet files it as stairs; a stage, a pallet and a turntable are platforms one can box; a crown
-# is worn, though WordNet has a hill's crown first.
-OBJECTS_DESPITE_FIRST_SENSE = ("toilet", "ladder", "stepladder", "stage", "pallet", "turntable", "crown")
+# Words captions use for the thing though WordNet's first senses say otherwise: COCO's toilet is the
+# fixture, not the room; a ladder is carried, though WordNet files it as stairs; a stage, a pallet
+# and a turntable are platforms one can box; a crown is worn, though WordNet has a hill's crown
+# first. Their object senses, or where none is under the roots their first sense, are read: a coin
+# is money, a trophy and a medal signals, a card paper, a campfire an event, a log a part, a case
+# first an event, a cabin first a ship's room, a jersey first a state, in WordNet.
+OBJECTS_DESPITE_FIRST_SENSE = (
+    "toilet", "ladder", "stepladder", "stage", "pallet", "turntable", "crown",
+    "coin", "trophy", "medal", "card", "campfire", "firework", "log", "case", "cabin", "jersey", "hammock", "locker",
+)
 
 # Nouns for a relation, not for a look: a member, owner or guest is a person the caption names
 # elsewhere or not at all. WordNet files them as persons; a fan is also a device, which captions
 # name by its compound ("an electric fan", "a ceiling fan").
 ROLE_WORDS = (
     "member", "friend", "owner", "guest", "winner", "participant", "partner", "colleague", "visitor", "fan",
-    "neighbor", "neighbour",
+    "neighbor", "neighbour", "customer", "supporter", "client",
 )
 
 # Nouns for a collective: a crowd, team or band is several objects (WordNet gives some an object
 # sense: band, a stripe). As subjects they take either verb ("the staff stand", "a flock of birds flies").
 GROUP_WORDS = (
     "team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad", "choir", "flock", "herd",
+    "pack",
 )
 
 # Depictions and designs: the picture shows what they depict ("pattern with flowers": flowers),
 # while the depiction itself is no object class (an icon is a picture in WordNet).
-DEPICTION_WORDS = ("icon", "logo", "pattern", "design", "symbol", "emblem", "silhouette", "texture", "motif", "clipart")
+DEPICTION_WORDS = (
+    "icon", "logo", "pattern", "design", "symbol", "emblem", "silhouette", "texture", "motif", "clipart", "mural", "shape",
+)
 
 # Premises named for what happens inside, and events: captions say where and when ("in a cafe",
 # "during the match"), and WordNet files the words as buildings or as objects (a match is a
@@ -95,7 +105,8 @@ PLACE_AND_EVENT_WORDS = (
     "stadium", "arena",
     # parts of grounds and buildings named as where the subject is ("reads in the courtyard", "a
     # boat at the dock", "the pitcher on the mound"), which WordNet files as structures or equipment
-    "balcony", "courtyard", "farmyard", "garage", "dock", "runway", "mound",
+    "balcony", "courtyard", "farmyard", "garage", "dock", "runway", "mound", "terrace", "patio", "marina", "attic",
+    "hallway", "paddock",
     # meals: "at dinner", "prepares dinner"; WordNet files a meal under food
     "breakfast", "brunch", "lunch", "dinner", "supper", "meal",
 )
@@ -125,7 +136,7 @@ FUNCTION_WORDS = (
 # Nouns used only in the plural, whose singular is another object (glasses, not a glass).
 PLURAL_NOUNS = (
     "glasses", "sunglasses", "eyeglasses", "scissors", "pants", "trousers", "shorts", "jeans",
-    "pajamas", "clothes", "binoculars", "goggles", "headphones", "earphones", "tongs", "pliers", "shears",
+    "pajamas", "clothes", "binoculars", "goggles", "headphones", "earphones", "tongs", "pliers", "shears", "fries",
 )
 
 # How a word with several object senses gets one: lesk, the overlap of the caption's words with

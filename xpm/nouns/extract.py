@@ -65,6 +65,10 @@ _SINGULAR_DETERMINERS = frozenset("a an one each every another this that".split(
 _SUBJECT_PRONOUNS = frozenset("he she they we i you who which".split())
 _MODALS = frozenset("will can could would should may might must does did do to".split())
 _CONJUNCTIONS = frozenset(("and", "or", "then"))
+_PREPOSITIONS = frozenset(
+    "in on at to into onto over under near by from with through across along around outside inside behind past "
+    "above below beside between toward towards down up off out".split()
+)
 # The per-word cache is a plain dict; web captions' vocabulary is Zipfian, so a bound this size
 # keeps the hit rate high while capping memory near 100 MB.
 _MAX_CACHED_WORDS = 500_000
@@ -183,9 +187,14 @@ class NounExtractor:
         object_follows = following in _OBJECT_STARTS
         if noun_before is not None:
             plural, singular_phrase, adjective_like = noun_before
-            return object_follows or participle or (
-                not adjective_like and self._agrees_as_verb(word, after_plural=plural, singular_phrase=singular_phrase)
-            )
+            # "people queue outside", "the boys race down the hill": a plural noun, a verb's plain form,
+            # then a preposition; a compound's second word would carry the plural ("dog beds in"),
+            # and after "a" the plural is a modifier ("a sports ball on")
+            plain_verb_before_preposition = (plural and not singular_phrase and following in _PREPOSITIONS
+                                             and not word.endswith("s"))
+            return object_follows or participle or (not adjective_like and (
+                plain_verb_before_preposition or self._agrees_as_verb(word, after_plural=plural, singular_phrase=singular_phrase)
+            ))
         before = words[position - 1] if position else None
         if before in _SUBJECT_PRONOUNS or (before in _MODALS and (before != "to" or object_follows)):
             return True

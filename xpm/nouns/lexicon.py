@@ -23,7 +23,7 @@ from xpm.nouns.senses import signature
 from xpm.config import from_dict, to_dict
 from xpm.resources import cache_root, load_wordnet, wordnet_root
 
-LEXICON_FORMAT = 8
+LEXICON_FORMAT = 9
 _FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc", "index.verb", "verb.exc", "index.sense")
 
 
@@ -168,18 +168,19 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
     stoplist = {word.replace(" ", "_") for word in config.stoplist + config.not_object_words} - classes
     read_as_nouns = {word.replace(" ", "_") for word in config.not_object_words} | classes
     function_words = frozenset(config.function_words)
+    objects_by_name = frozenset(config.objects_despite_first_sense)
     entries, senses, compounds = {}, {}, set()
     for lemma, by_pos in wn._lemma_pos_offset_map.items():
         offsets = by_pos.get("n", [])
         if not offsets:
             continue
-        common = _common_object_senses(wn, offsets, objects) if any(o in objects for o in offsets[: config.senses]) else []
+        named = lemma in objects_by_name
+        common = _common_object_senses(wn, offsets, objects) if named or any(o in objects for o in offsets[: config.senses]) else []
+        if named and not common:  # a coin or a trophy: WordNet files every sense under money or signals
+            common = [wn.synset_from_pos_and_offset("n", offsets[0])]
         # Its most frequent noun sense, or its most frequent object sense, a place or an idea makes
         # a word no object: a yard is first a measure, then a garden.
-        is_object = bool(common) and (
-            lemma in config.objects_despite_first_sense
-            or (offsets[0] not in not_objects and common[0].offset() not in not_objects)
-        )
+        is_object = named or (bool(common) and offsets[0] not in not_objects and common[0].offset() not in not_objects)
         if not is_object:
             if lemma in read_as_nouns:
                 entries[lemma] = wn.synset_from_pos_and_offset("n", offsets[0]).name()

@@ -268,3 +268,33 @@ def test_a_compound_that_is_no_object_yields_to_a_noun_and_its_verb(lemmas):
     assert lemmas("the cat sleeps") == ["cat"]
     # without a singular or definite determiner the compound stands: two car parks are places
     assert "car" not in lemmas("two car parks near a bus")
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("people queue outside the bank", ["person"]),
+    ("the boys race down the hill", ["boy"]),
+    ("three dog beds in the corner", ["bed"]),  # the plural is on the compound's last word
+])
+def test_a_plain_verb_between_a_plural_subject_and_a_preposition_is_a_verb(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+def test_after_a_singular_determiner_a_plural_is_a_modifier_not_a_subject(lemmas):
+    assert "ball" in lemmas("a photo of a sports ball on the table")
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("a boy pockets the coins from the table", ["boy", "coin", "table"]),  # WordNet: money
+    ("the team poses with the trophy", ["trophy"]),  # WordNet: a signal
+    ("a violin in an open case", ["violin", "case"]),  # WordNet: an event first
+    ("a hamburger and fries on a tray", ["hamburger", "fries", "tray"]),  # not young fish
+])
+def test_things_wordnet_files_elsewhere_are_objects_by_name(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+def test_customers_supporters_packs_murals_terraces_and_standing_wheat_are_no_objects(lemmas):
+    assert lemmas("a supporter talks to a customer") == []
+    assert lemmas("a pack of wolves in the snow") == ["wolf"]
+    assert lemmas("a mural of a tiger on the terrace") == ["tiger"]
+    assert lemmas("a field mouse in the wheat") == ["field mouse"]
