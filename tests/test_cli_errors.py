@@ -240,8 +240,11 @@ def test_ctrl_c_is_one_line_saying_what_was_kept_and_exit_130(tiny_world, tiny_t
     root = tmp_path / "datasets"
     staging = _staging(tiny_world, tiny_teacher, root)
     argv = _pseudo_label_argv(tiny_world, tiny_teacher, root, "--shards-per-pipeline", "1")
+    # A shell starts background jobs with SIGINT ignored, and children inherit that: restored here
+    # so the test means the same however the suite was started.
     process = subprocess.Popen([sys.executable, "-m", "commands.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # Each Beam pipeline takes one shard and loads the teacher afresh: seconds in which to stop it.
         _wait_for(lambda: list(staging.glob("parts/*.json")), process, "first finished shard")
