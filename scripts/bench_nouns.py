@@ -101,7 +101,7 @@ def score(extract, rows, verb_forms: frozenset[str] = frozenset(), generalisatio
                          "sense_labelled": labelled, "sense_accuracy": _ratio(sensed, labelled),
                          "wrong_nouns_that_can_be_verbs": len(verbs_kept),
                          "wrong": wrong, "missed": missed, "senses_wrong": senses_wrong, "verbs_kept": verbs_kept,
-                         "sensed_per_caption": sensed_per_caption}
+                         _PER_CAPTION: sensed_per_caption}
     return result
 
 
@@ -188,10 +188,14 @@ def main(argv=None) -> dict:
                         help="also score this sense rule and report the paired difference in sense accuracy per split")
     args = parser.parse_args(argv)
 
-    from xpm.nouns import NounConfig, NounExtractor, load_lexicon
+    from xpm.nouns import NounExtractor, load_lexicon
+
+    def with_sense_rule(lexicon, rule: str):
+        # The rule only chooses among the senses the lexicon holds: one lexicon serves both rules.
+        return dataclasses.replace(lexicon, config=dataclasses.replace(lexicon.config, sense_rule=rule))
 
     started = time.perf_counter()
-    lexicon = load_lexicon(NounConfig(sense_rule=args.sense_rule))
+    lexicon = with_sense_rule(load_lexicon(), args.sense_rule)
     load_seconds = time.perf_counter() - started
     captions = caption_set(args.captions, sorted(lexicon.entries))
     rates, cpu_rates = [], []
@@ -205,7 +209,7 @@ def main(argv=None) -> dict:
     accuracy = score(NounExtractor(lexicon), read_gold(), lexicon.verb_forms | lexicon.participles, generalisations)
     paired = {}
     if args.against:
-        other = dataclasses.replace(lexicon, config=dataclasses.replace(lexicon.config, sense_rule=args.against))
+        other = with_sense_rule(lexicon, args.against)
         theirs = score(NounExtractor(other), read_gold(), other.verb_forms | other.participles, generalisations)
         paired = {split: {"against": args.against, "their_sense_accuracy": theirs[split]["sense_accuracy"],
                           **paired_sense_difference(figures[_PER_CAPTION], theirs[split][_PER_CAPTION])}
