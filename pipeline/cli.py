@@ -33,6 +33,11 @@ def add_arguments(parser) -> None:
                         "best), +one-to-one (nouns matched to distinct regions), +calibrated@P (drop a label "
                         "below its word's P-th percentile where the word is absent); default "
                         "eq2+objectness+bg-gate+coverage")
+    parser.add_argument("--classes", help="comma list of class names that count as object nouns even where xpm's "
+                        "lists leave them out (role, group and depiction words such as band, logo, crowd); "
+                        "classes in --config")
+    parser.add_argument("--sense-rule", help="how an ambiguous caption noun gets its WordNet sense: lesk (default; word "
+                        "overlap) or gloss-embedding (the text model reads the caption; slower); sense_rule in --config")
     parser.add_argument("--shards-per-pipeline", type=int,
                         help="input shards per Beam pipeline run; 0 = all at once (for Dataflow/Flink/Spark); default 4")
     add_source_arguments(parser)
@@ -96,6 +101,17 @@ def _input_bytes(pattern: str) -> int:
     return sum(os.path.getsize(path) for path in expand_inputs(pattern) if "://" not in path)
 
 
+def _class_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        from xpm.config import ConfigError
+
+        raise ConfigError(f"--classes {text!r}: give class names separated by commas, e.g. --classes band,logo.")
+    return names
+
+
 def run(args) -> int:
     from pipeline.config import PseudoLabelConfig
     from pipeline.shard import SUMMARY_FILE, source_bytes, source_rows
@@ -107,6 +123,7 @@ def run(args) -> int:
         "device": args.device, "min_batch_size": args.min_batch_size, "max_batch_size": args.max_batch_size, "alignment": args.alignment,
         "inference": args.inference,
         "shards_per_pipeline": args.shards_per_pipeline,
+        "classes": _class_list(args.classes), "sense_rule": args.sense_rule,
     }
     _check_before_loading(args)
     rows = source_rows(args)

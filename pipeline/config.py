@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xpm.nouns.config import SENSE_RULES, NounConfig
+
 INFERENCE_MODES = ("whole-shard", "run-inference")
 
 
@@ -45,6 +47,12 @@ class PseudoLabelConfig:
     # timing (BatchElements, min_batch_size..max_batch_size); scores may then differ in the last
     # digit between runs.
     inference: str = "whole-shard"
+    # The job's class names: object nouns even where xpm's word lists drop them (a role, group or
+    # depiction word such as band, logo, crowd). The rest of xpm/nouns/config.py is code, like the
+    # extractor's rules: a class list and the sense rule are what a job chooses.
+    classes: tuple[str, ...] = ()
+    # How an ambiguous caption noun gets its WordNet sense: "lesk" or "gloss-embedding".
+    sense_rule: str = "lesk"
 
     def __post_init__(self) -> None:
         for field_name in ("input", "teacher", "output", "name"):
@@ -63,5 +71,13 @@ class PseudoLabelConfig:
             raise ValueError(f"pseudo-label config: calibration_images={self.calibration_images}: at least 1.")
         if self.shards_per_pipeline < 0:
             raise ValueError(f"pseudo-label config: shards_per_pipeline={self.shards_per_pipeline}: 0 (all) or more.")
+        if self.sense_rule not in SENSE_RULES:
+            raise ValueError(f"pseudo-label config: sense_rule={self.sense_rule!r} (--sense-rule): one of {', '.join(SENSE_RULES)}.")
+        if not all(name.strip() for name in self.classes):
+            raise ValueError(f"pseudo-label config: classes={list(self.classes)!r} (--classes): an empty class name.")
         if not 1 <= self.min_batch_size <= self.max_batch_size:
             raise ValueError(f"pseudo-label config: batch sizes {self.min_batch_size}..{self.max_batch_size}: need 1 <= min <= max.")
+
+    def nouns(self) -> NounConfig:
+        """How this job finds caption nouns."""
+        return NounConfig(classes=self.classes, sense_rule=self.sense_rule)

@@ -82,10 +82,10 @@ def build_pipeline(pipeline: beam.Pipeline, todo: list[str], staging: str, confi
     (``pipeline.whole_shard``), or stage by stage with RunInference batching across shards."""
     text = checkpoint.text_model
     read, decode = ReadShard(), Decode(DecodeLimits(max_pixels=config.max_pixels, min_side=config.min_side))
-    nouns = ExtractNouns(text.id, text.mode, text.hash, thresholds)
+    nouns = ExtractNouns(text.id, text.mode, text.hash, config.nouns(), thresholds)
     teacher = TeacherModelHandler(config.teacher, device=config.device, min_batch_size=config.min_batch_size,
                                   max_batch_size=config.max_batch_size, alignment=config.alignment)
-    label, write = ToLabelledSample(teacher_sha), WriteShard(staging)
+    label, write = ToLabelledSample(teacher_sha, config.nouns()), WriteShard(staging)
     inputs = pipeline | "Inputs" >> beam.Create(todo)
     if config.inference == "whole-shard":
         return inputs | "LabelShards" >> beam.ParDo(LabelShard(read, decode, nouns, teacher, label, write, config.max_batch_size))
@@ -218,7 +218,7 @@ def _label(config: PseudoLabelConfig, beam_args: list[str], runner: str, checkpo
     shards = [shard_name_of(path) for path in inputs]
     done = {shard for shard in shards if FileSystems.exists(part_path(staging, shard))}
     todo = [path for path in inputs if shard_name_of(path) not in done]
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(config.nouns())
     thresholds = _calibrated_thresholds(config, checkpoint, inputs, staging, lexicon, WordEmbeddings(embedder))
     chunk = config.shards_per_pipeline or len(todo) or 1
     progress_log.info(f"pseudo-label: {len(todo)} input shard(s) to label" + (f", {len(done)} reused from an interrupted run" if done else "")

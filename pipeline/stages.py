@@ -15,7 +15,7 @@ from xpm.io.decode import DecodeLimits, decode_sample
 from pipeline.inference.teacher_handler import AlignedNoun, AlignRequest
 from xpm.text.word_embeddings import WordEmbeddings
 from xpm.io.shard_inputs import shard_name_of
-from xpm.nouns import CaptionNoun, NounExtractor, load_lexicon
+from xpm.nouns import CaptionNoun, NounConfig, NounExtractor, load_lexicon
 from pipeline.pseudo_labels import build_pseudo_labels, lexicon_vocab_ids
 from pipeline.read.shard_reader import read_shard
 from xpm.io.records import Reject
@@ -110,14 +110,16 @@ class ExtractNouns(beam.DoFn):
     """Caption nouns (paper 3.2.2) and their word embeddings; a caption without object nouns is
     a reject: it has nothing to align."""
 
-    def __init__(self, text_model: str, text_mode: str, text_hash: str, thresholds: dict[str, float] | None = None):
+    def __init__(self, text_model: str, text_mode: str, text_hash: str, nouns: NounConfig,
+                 thresholds: dict[str, float] | None = None):
         self._text = (text_model, text_mode, text_hash)
+        self._nouns = nouns
         self._thresholds = thresholds
 
     def setup(self):
         from xpm.text.embedder import TextEmbedder
 
-        self._extract = NounExtractor(load_lexicon())
+        self._extract = NounExtractor(load_lexicon(self._nouns))
         embedder = TextEmbedder(self._text[0], mode=self._text[1])
         if embedder.model_hash != self._text[2]:
             raise RuntimeError(f"text model {self._text[0]!r} on this worker differs from the teacher's (hash mismatch).")
@@ -139,11 +141,12 @@ class ExtractNouns(beam.DoFn):
 
 
 class ToLabelledSample(beam.DoFn):
-    def __init__(self, teacher_sha256: str):
+    def __init__(self, teacher_sha256: str, nouns: NounConfig):
         self._teacher = teacher_sha256
+        self._nouns = nouns
 
     def setup(self):
-        self._vocab_ids = lexicon_vocab_ids(load_lexicon())
+        self._vocab_ids = lexicon_vocab_ids(load_lexicon(self._nouns))
 
     def process(self, element: tuple[SampleInfo, list[AlignedNoun]]):
         info, aligned = element

@@ -317,6 +317,40 @@ def test_pseudo_label_with_no_labelled_sample_is_an_error_not_a_version(tiny_tea
     assert not [p for p in dataset.iterdir() if p.name != ".sources"]
 
 
+def test_a_class_list_makes_a_group_word_an_object_noun_of_the_job(tiny_teacher, tmp_path, capsys):
+    """"band" is a group word xpm drops (several objects), unless the job's classes name it."""
+    from PIL import Image
+
+    from commands.cli import main
+
+    for index in range(2):
+        Image.new("RGB", (48, 48), (90, 40 * index, 200)).save(tmp_path / f"{index}.jpg")
+    (tmp_path / "captions.tsv").write_text("a band and a dog on a sofa\t0.jpg\nthe band plays beside a dog\t1.jpg\n")
+    common = ["pseudo-label", "--tsv", str(tmp_path / "captions.tsv"), "--teacher", str(tiny_teacher), "--output",
+              str(tmp_path / "out"), "--device", "cpu", "--alignment", "eq2", "--quiet"]
+    assert main([*common, "--name", "default"]) == 0
+    assert main([*common, "--name", "band", "--classes", "band"]) == 0
+    words = {name: {row["word"] for row in pq.read_table(tmp_path / "out" / name / "v1" / "vocab.parquet").to_pylist()}
+             for name in ("default", "band")}
+    assert words["default"] == {"dog", "sofa"}
+    assert words["band"] == {"band", "dog", "sofa"}
+    manifest = json.loads((tmp_path / "out" / "band" / "v1" / "manifest.json").read_text())
+    assert manifest["lineage"]["config"]["classes"] == ["band"]
+    assert main([*common, "--name", "empty", "--classes", " , "]) == 2
+    assert "--classes ' , '" in capsys.readouterr().err
+
+
+def test_the_noun_settings_are_part_of_the_run_identity(first_run):
+    from pipeline.job import run_identity_for
+    from xpm.config import ConfigError, from_dict, to_dict
+
+    _, config, _ = first_run
+    for change in ({"classes": ("band",)}, {"sense_rule": "gloss-embedding"}):
+        assert run_identity_for(dataclasses.replace(config, **change)) != run_identity_for(config)
+    with pytest.raises(ConfigError, match="sense_rule='wordnet-first'.*lesk, gloss-embedding"):
+        from_dict(PseudoLabelConfig, {**to_dict(config), "sense_rule": "wordnet-first"})
+
+
 def test_runner_options_name_the_local_runner_by_default_and_spread_shards_on_dask():
     from pipeline.job import DASK_RUNNER, LOCAL_RUNNER, runner_options
 

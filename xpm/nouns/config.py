@@ -25,7 +25,7 @@ FRAMING_WORDS = (
     "vector", "illustration", "view", "background", "front", "top", "bottom", "side", "middle",
     "left", "right", "way", "lot", "thing", "piece", "part", "kind", "type", "set", "close",
     "closeup", "scene", "frame", "selfie", "screen_shot", "portrait", "depiction", "graphic", "painting",
-    "drawing", "sketch", "cartoon", "poster",
+    "drawing", "sketch", "cartoon", "poster", "render", "rendering",
 )
 
 # COCO-Stuff's stuff categories as captions name them: surfaces, terrain and materials, which a
@@ -67,10 +67,13 @@ NOT_OBJECT_FIRST_SENSES = (
 # and a turntable are platforms one can box; a crown is worn, though WordNet has a hill's crown
 # first. Their object senses, or where none is under the roots their first sense, are read: a coin
 # is money, a trophy and a medal signals, a card paper, a campfire an event, a log a part, a case
-# first an event, a cabin first a ship's room, a jersey first a state, in WordNet.
+# first an event, a cabin first a ship's room, a jersey first a state, a hippo first an ancient
+# town, in WordNet. (Skipping capitalised first senses for every word would make objects of the
+# places captions name: Berlin is also a carriage, China porcelain, Manhattan a cocktail.)
 OBJECTS_DESPITE_FIRST_SENSE = (
     "toilet", "ladder", "stepladder", "stage", "pallet", "turntable", "crown",
     "coin", "trophy", "medal", "card", "campfire", "firework", "log", "case", "cabin", "jersey", "hammock", "locker",
+    "hippo",
 )
 
 # Nouns for a relation, not for a look: a member, owner or guest is a person the caption names
@@ -78,15 +81,17 @@ OBJECTS_DESPITE_FIRST_SENSE = (
 # name by its compound ("an electric fan", "a ceiling fan").
 ROLE_WORDS = (
     "member", "friend", "owner", "guest", "winner", "participant", "partner", "colleague", "visitor", "fan",
-    "neighbor", "neighbour", "customer", "supporter", "client",
+    "neighbor", "neighbour", "customer", "supporter", "client", "champion",
 )
 
 # Nouns for a collective: a crowd, team or band is several objects (WordNet gives some an object
 # sense: band, a stripe). As subjects they take either verb ("the staff stand", "a flock of birds flies").
+# Those that gather animals: the noun before names the animals ("a bison herd", "sheep flock"),
+# where before the others it is a modifier ("a newlywed couple", "a girl band").
+ANIMAL_GROUP_WORDS = ("flock", "herd", "pack", "litter")
 GROUP_WORDS = (
-    "team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad", "choir", "flock", "herd",
-    "pack",
-)
+    "team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad", "choir",
+) + ANIMAL_GROUP_WORDS
 
 # Depictions and designs: the picture shows what they depict ("pattern with flowers": flowers),
 # while the depiction itself is no object class (an icon is a picture in WordNet).

@@ -31,7 +31,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from xpm.nouns.config import NounConfig
+from xpm.nouns.config import ANIMAL_GROUP_WORDS, NounConfig
 from xpm.nouns.lexicon import ObjectNounLexicon, load_lexicon
 from xpm.nouns.sense_model import GlossEmbeddingSenses
 from xpm.nouns.senses import choose_sense, prepare_senses, stem
@@ -65,6 +65,9 @@ _SINGULAR_DETERMINERS = frozenset("a an one each every another this that".split(
 _SUBJECT_PRONOUNS = frozenset("he she they we i you who which".split())
 _MODALS = frozenset("will can could would should may might must does did do to".split())
 _CONJUNCTIONS = frozenset(("and", "or", "then"))
+# After a person or an animal, a verb form before one of these is a phrasal verb ("the waitress
+# dishes up", "a climber ropes up", "the sommelier tops off the glasses").
+_PARTICLES = frozenset(("up", "off", "out"))
 _PREPOSITIONS = frozenset(
     "in on at to into onto over under near by from with through across along around outside inside behind past "
     "above below beside between toward towards down up off out".split()
@@ -107,6 +110,7 @@ class NounExtractor:
         self._function_words = frozenset(config.function_words)
         self._keep_plural = frozenset(config.plural_nouns)
         self._group_words = frozenset(word.replace(" ", "_") for word in config.group_words)
+        self._ing_nouns = frozenset(config.ing_object_nouns)
         self._forms: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, str] = {}
         # Stoplisted words that captions use as adjectives ("red nails", "stock photo"), unlike
@@ -174,19 +178,26 @@ class NounExtractor:
             base = word[:-2] if word.endswith("es") and word[:-2] in verb_forms else word[:-1]
         return base in verbs or (singular_phrase and base in verb_forms)
 
-    def _used_as_verb(self, words: list[str], position: int, noun_before: tuple[bool, bool, bool] | None,
+    def _used_as_verb(self, words: list[str], position: int, noun_before: tuple[bool, bool, bool, bool] | None,
                       clause_has_verb: bool) -> bool:
         """Whether the caption uses ``words[position]`` as a verb; ``noun_before`` is ``(plural,
-        singular phrase, adjective-like)`` of a noun that ends right before it. An adjective-like
-        noun before ("red nails") makes a verb only with an object after it."""
+        singular phrase, adjective-like, agent)`` of a noun that ends right before it. An
+        adjective-like noun before ("red nails") makes a verb only with an object after it."""
         word = words[position]
         participle = word in self._lexicon.participles
-        if not participle and word not in self._lexicon.verb_forms:
+        thing_or_act = word in self._ing_nouns
+        if not participle and not thing_or_act and word not in self._lexicon.verb_forms:
             return False
         following = words[position + 1] if position + 1 < len(words) else None
         object_follows = following in _OBJECT_STARTS
         if noun_before is not None:
-            plural, singular_phrase, adjective_like = noun_before
+            plural, singular_phrase, adjective_like, agent = noun_before
+            if thing_or_act:
+                # "an office building" is a thing; "a woman painting", "a priest lighting incense"
+                # and "a roof covering the porch" are acts
+                return agent or object_follows
+            if agent and following in _PARTICLES:
+                return True
             # "people queue outside", "the boys race down the hill": a plural noun, a verb's plain form,
             # then a preposition; a compound's second word would carry the plural ("dog beds in"),
             # and after "a" the plural is a modifier ("a sports ball on")
@@ -274,8 +285,8 @@ class NounExtractor:
         if len(words) >= _MIN_WORDS_FOR_LANGUAGE_CHECK and _ENGLISH_EVIDENCE.isdisjoint(words):
             return NounResult(reason="caption is not English (no common English word)")
         found: list[str] = []
-        # (end, plural, singular phrase, adjective-like) of the noun just before
-        previous: tuple[int, bool, bool, bool] | None = None
+        # (end, plural, singular phrase, adjective-like, agent) of the noun just before
+        previous: tuple[int, bool, bool, bool, bool] | None = None
         phrase_start = 0
         coordinated_at = -1  # where a noun after "X and" starts: "bride and groom" are a plural subject
         clause_has_verb = False
@@ -321,14 +332,16 @@ class NounExtractor:
                 lemma = next((form for form in self._word_forms(words[end - 1])[1:] if form in self._lexicon.entries), lemma)
             if not adjacent:
                 phrase_start = position
-            elif not previous[1]:
+            elif not previous[1] and not (previous[4] and lemma in ANIMAL_GROUP_WORDS):
+                # the head names the object ("pizza box"), unless it gathers the animals before it
+                # ("a bison herd")
                 found.pop()
             plural = position == coordinated_at or not lemma.endswith(words[end - 1])
             singular_phrase = phrase_start > 0 and words[phrase_start - 1] in _SINGULAR_DETERMINERS
             found.append(lemma)
             if subject_numbers is None:
                 subject_numbers = (False, True) if lemma in self._group_words else (plural,)
-            previous, position = (end, plural, singular_phrase, lemma in self._adjective_like), end
+            previous, position = (end, plural, singular_phrase, lemma in self._adjective_like, lemma in self._lexicon.agents), end
         entries, stoplist, senses = self._lexicon.entries, self._lexicon.stoplist, self._senses
         lemmas = [lemma for lemma in dict.fromkeys(found) if lemma in entries and lemma not in stoplist]
         context = None

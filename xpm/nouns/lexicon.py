@@ -23,7 +23,7 @@ from xpm.nouns.senses import signature
 from xpm.config import from_dict, to_dict
 from xpm.resources import cache_root, load_wordnet, wordnet_root
 
-LEXICON_FORMAT = 9
+LEXICON_FORMAT = 10
 _FINGERPRINT_FILES = ("index.noun", "data.noun", "noun.exc", "index.verb", "verb.exc", "index.sense")
 
 
@@ -39,7 +39,10 @@ class ObjectNounLexicon:
     ``verb_forms`` are the inflected forms of WordNet's single-word verbs; ``exceptions`` maps irregular plurals to lemmas (noun.exc); ``suffixes`` are
     WordNet's regular noun detachment rules (morphy); ``verbs`` are the nouns more often used
     as verbs, to tell "a dog chases" from a noun compound; ``participles`` are the -ing forms
-    of WordNet's verbs that are no object noun of their own, to tell "a man working" from one.
+    of WordNet's verbs that are no object noun of their own, to tell "a man working" from one;
+    ``agents`` are the object nouns whose sense is a person or an animal, who do what an -ing
+    word after them says ("a woman painting", "a priest lighting") and whom a group word after
+    them gathers ("a bison herd").
     """
 
     config: NounConfig
@@ -49,6 +52,7 @@ class ObjectNounLexicon:
     verb_forms: frozenset[str]
     verbs: frozenset[str]
     participles: frozenset[str]
+    agents: frozenset[str]
     exceptions: dict[str, list[str]]
     suffixes: list[tuple[str, str]]
     aliases: dict[str, str]
@@ -65,6 +69,10 @@ def wordnet_fingerprint() -> str:
         with root.join(name).open() as stream:
             digest.update(stream.read())
     return digest.hexdigest()
+
+
+# Whose nouns act: an -ing word after them is what they do.
+_AGENT_ROOTS = ("person.n.01", "animal.n.01")
 
 
 def _descendants(wn, roots: tuple[str, ...]) -> dict[int, str]:
@@ -86,21 +94,24 @@ def _descendants(wn, roots: tuple[str, ...]) -> dict[int, str]:
     return found
 
 
-def _mostly_verbs(nouns) -> frozenset[str]:
-    """Object nouns that WordNet's sense-tagged corpus uses more often as verbs (sit, run, ride).
-
-    Counts come from ``cntlist.rev`` (``lemma%ss_type:... sense_number count``); ss_type 1 is a
-    noun, 2 a verb.
-    """
+def _tagged_uses() -> dict[tuple[str, str], int]:
+    """``(lemma, part of speech) -> count`` in WordNet's sense-tagged corpus, from ``cntlist.rev``
+    (``lemma%ss_type:... sense_number count``; ss_type 1 is a noun, 2 a verb, 3 and 5 adjectives)."""
     tagged: dict[tuple[str, str], int] = {}
     with wordnet_root().join("cntlist.rev").open() as stream:
         for line in stream.read().decode("utf-8").splitlines():
             key, _, count = line.split()
             lemma, rest = key.split("%", 1)
-            kind = {"1": "n", "2": "v"}.get(rest[:1])
+            kind = {"1": "n", "2": "v", "3": "a", "5": "a"}.get(rest[:1])
             if kind:
                 tagged[lemma, kind] = tagged.get((lemma, kind), 0) + int(count)
-    return frozenset(n for n in nouns if tagged.get((n, "v"), 0) > tagged.get((n, "n"), 0))
+    return tagged
+
+
+def _mostly(nouns, kind: str, tagged: dict[tuple[str, str], int]) -> frozenset[str]:
+    """Nouns that the tagged corpus uses more often as ``kind``: verbs (sit, run, ride) or
+    adjectives (young, blond)."""
+    return frozenset(n for n in nouns if tagged.get((n, kind), 0) > tagged.get((n, "n"), 0))
 
 
 def _participles(wn, keep_as_nouns: frozenset[str]) -> frozenset[str]:
@@ -169,7 +180,9 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
     read_as_nouns = {word.replace(" ", "_") for word in config.not_object_words} | classes
     function_words = frozenset(config.function_words)
     objects_by_name = frozenset(config.objects_despite_first_sense)
-    entries, senses, compounds = {}, {}, set()
+    agent_senses = _descendants(wn, _AGENT_ROOTS)
+    tagged = _tagged_uses()
+    entries, senses, compounds, agents = {}, {}, set(), set()
     for lemma, by_pos in wn._lemma_pos_offset_map.items():
         offsets = by_pos.get("n", [])
         if not offsets:
@@ -189,6 +202,8 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
                 compounds.add(lemma)
             continue
         entries[lemma] = common[0].name()
+        if common[0].offset() in agent_senses:
+            agents.add(lemma)
         if len(common) > 1:
             senses[lemma] = [[s.name(), counts.get((lemma, s.offset()), 0), signature(s), gloss_text(s)] for s in common]
     aliases = dict(config.aliases)
@@ -207,8 +222,10 @@ def build_lexicon(config: NounConfig, fingerprint: str) -> ObjectNounLexicon:
         senses=senses,
         compounds=frozenset(compounds),
         verb_forms=_verb_forms(wn),
-        verbs=_mostly_verbs(entries),
+        verbs=_mostly(entries, "v", tagged),
         participles=_participles(wn, frozenset(config.ing_object_nouns)),
+        # "a young couple": an adjective before a group word gathers no one
+        agents=frozenset(agents) - _mostly(agents, "a", tagged),
         exceptions=exceptions,
         suffixes=[tuple(rule) for rule in wn.MORPHOLOGICAL_SUBSTITUTIONS["n"]],
         aliases=aliases,
@@ -247,6 +264,7 @@ def load_lexicon(config: NounConfig = NounConfig(), cache_dir: Path | None = Non
             verb_forms=frozenset(stored["verb_forms"]),
             verbs=frozenset(stored["verbs"]),
             participles=frozenset(stored["participles"]),
+            agents=frozenset(stored["agents"]),
             exceptions=stored["exceptions"],
             suffixes=[tuple(rule) for rule in stored["suffixes"]],
             aliases=stored["aliases"],
@@ -262,5 +280,6 @@ def load_lexicon(config: NounConfig = NounConfig(), cache_dir: Path | None = Non
     stored["compounds"] = sorted(lexicon.compounds)
     stored["verb_forms"] = sorted(lexicon.verb_forms)
     stored["participles"] = sorted(lexicon.participles)
+    stored["agents"] = sorted(lexicon.agents)
     _write_atomically(path, json.dumps(stored, sort_keys=True))
     return lexicon

@@ -298,3 +298,30 @@ def test_customers_supporters_packs_murals_terraces_and_standing_wheat_are_no_ob
     assert lemmas("a pack of wolves in the snow") == ["wolf"]
     assert lemmas("a mural of a tiger on the terrace") == ["tiger"]
     assert lemmas("a field mouse in the wheat") == ["field mouse"]
+
+
+@pytest.mark.parametrize("caption, expected", [
+    # an -ing word that names a thing is an act after a person or an animal, or before its object
+    ("a woman painting a picture", ["woman"]),
+    ("a priest lighting incense at the altar", ["priest", "altar"]),
+    ("a skier carving through fresh powder", ["skier", "powder"]),
+    ("an office building in the city", ["office building"]),
+    # a phrasal verb after a person: the verb goes, the subject and the object stay
+    ("the waitress dishes up bowls of stew", ["waitress", "bowl", "stew"]),
+    ("coffee cups out on the table", ["coffee cup", "table"]),
+    ("a man with his hands up", ["man", "hand"]),
+])
+def test_what_people_and_animals_do_is_no_object(lemmas, caption, expected):
+    assert lemmas(caption) == expected
+
+
+def test_a_herd_gathers_the_animals_before_it_and_a_couple_only_a_modifier(lemmas):
+    assert lemmas("bison herd moving across the prairie") == ["bison"]
+    assert lemmas("a newlywed couple releasing white doves") == ["dove"]
+    assert lemmas("a young couple shares an umbrella") == ["umbrella"]  # young: mostly an adjective
+
+
+def test_champions_litters_and_renders_are_no_objects(lemmas):
+    assert lemmas("the champion lifts a cup") == ["cup"]
+    assert lemmas("a litter of piglets in the straw") == ["piglet"]
+    assert lemmas("3d render of a cute robot") == ["robot"]
