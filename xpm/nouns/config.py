@@ -97,6 +97,7 @@ GROUP_WORDS = (
 # while the depiction itself is no object class (an icon is a picture in WordNet).
 DEPICTION_WORDS = (
     "icon", "logo", "pattern", "design", "symbol", "emblem", "silhouette", "texture", "motif", "clipart", "mural", "shape",
+    "sticker", "mosaic", "watercolor", "watercolour", "oil painting",
 )
 
 # Premises named for what happens inside, and events: captions say where and when ("in a cafe",

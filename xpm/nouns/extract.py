@@ -130,9 +130,11 @@ class NounExtractor:
             return forms
         lexicon = self._lexicon
         bases = [word[: -len(old)] + new for old, new in lexicon.suffixes if word.endswith(old)]
-        bases = [base for base in bases + lexicon.exceptions.get(word, []) if len(base) >= _MIN_LEMMA_CHARS]
+        # the irregular plurals WordNet lists are exact, however short their singular (oxen: ox)
+        bases = [base for base in bases if len(base) >= _MIN_LEMMA_CHARS] + lexicon.exceptions.get(word, [])
         looks_plural = word.endswith("s") and not word.endswith(_SINGULAR_ENDINGS) and word not in self._keep_plural
-        candidates = bases + [word] if looks_plural else [word] + bases
+        # an irregular plural too ("oxen": WordNet also lists the plural as a lemma of cattle)
+        candidates = bases + [word] if looks_plural or word in lexicon.exceptions else [word] + bases
         forms = tuple(dict.fromkeys(lexicon.aliases.get(form, form) for form in candidates))
         if len(self._forms) >= _MAX_CACHED_WORDS:
             self._forms.clear()
@@ -337,7 +339,11 @@ class NounExtractor:
                 # ("a bison herd")
                 found.pop()
             plural = position == coordinated_at or not lemma.endswith(words[end - 1])
-            singular_phrase = phrase_start > 0 and words[phrase_start - 1] in _SINGULAR_DETERMINERS
+            determiner = words[phrase_start - 1] if phrase_start > 0 else None
+            # "the chef grills steaks": a person or an animal after "the" is one, so an -s word
+            # after it is its verb; "the dog bowls" is lost so, the rarer caption
+            singular_phrase = determiner in _SINGULAR_DETERMINERS or (
+                determiner == "the" and not plural and lemma in self._lexicon.agents)
             found.append(lemma)
             if subject_numbers is None:
                 subject_numbers = (False, True) if lemma in self._group_words else (plural,)

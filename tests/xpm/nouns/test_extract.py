@@ -310,6 +310,9 @@ def test_customers_supporters_packs_murals_terraces_and_standing_wheat_are_no_ob
     ("the waitress dishes up bowls of stew", ["waitress", "bowl", "stew"]),
     ("coffee cups out on the table", ["coffee cup", "table"]),
     ("a man with his hands up", ["man", "hand"]),
+    # after "the", a person or an animal is one: the -s word after it is the verb
+    ("the chef grills steaks on the terrace", ["chef", "steak"]),
+    ("the dog bowls on the floor", ["dog"]),  # the price: a thing for an animal reads as its verb
 ])
 def test_what_people_and_animals_do_is_no_object(lemmas, caption, expected):
     assert lemmas(caption) == expected
@@ -321,7 +324,12 @@ def test_a_herd_gathers_the_animals_before_it_and_a_couple_only_a_modifier(lemma
     assert lemmas("a young couple shares an umbrella") == ["umbrella"]  # young: mostly an adjective
 
 
-def test_champions_litters_and_renders_are_no_objects(lemmas):
+def test_irregular_plurals_take_their_singular_however_short(lemmas):
+    assert lemmas("the farmer harnesses the oxen to the plow") == ["farmer", "ox", "plow"]
+
+
+def test_champions_litters_renders_and_stickers_are_no_objects(lemmas):
     assert lemmas("the champion lifts a cup") == ["cup"]
     assert lemmas("a litter of piglets in the straw") == ["piglet"]
     assert lemmas("3d render of a cute robot") == ["robot"]
+    assert lemmas("a sticker with a cactus in a pot") == ["cactus", "pot"]
