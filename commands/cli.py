@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 import threading
 
@@ -92,6 +93,10 @@ def interrupted_line(command: str, interrupt: KeyboardInterrupt) -> str:
     return f"interrupted; run the same command again to resume{kept}"
 
 
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     for logger, notice in _BEAM_BIGQUERY_NOTICES.items():
         logging.getLogger(logger).addFilter(notice)
@@ -105,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     args.beam_args = extra
+    # A scheduler or `kill` stops a job with SIGTERM: it ends as Ctrl-C does, what is finished kept
+    # and child processes stopped, where the default would leave them running.
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt) if on_main_thread else None
     show_progress(not getattr(args, "quiet", False))
     notice = threading.Timer(STARTED_NOTICE_S, logging.getLogger(PROGRESS_LOGGER).info,
                              [f"xpm {args.command}: started; loading libraries and inputs"])
@@ -123,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED_STATUS
     finally:
         notice.cancel()
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous_handler)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import json
 import logging
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from xpm.config import ConfigError, save_config, to_dict
@@ -32,6 +31,16 @@ def check_inputs(config: ExperimentConfig) -> None:
         raise ConfigError(f"teacher checkpoint {config.teacher} does not exist; pass the model.pt of `xpm train-teacher`.")
     if not (Path(config.data) / "manifest.json").is_file():
         raise ConfigError(f"{config.data} is not a dataset version (no manifest.json); pass ROOT/NAME/vN of `xpm pseudo-label`.")
+
+
+def _run_or_error(numbered: tuple[int, RunSpec]):
+    """A worker's run: its number and its outcome, or the exception that ended it (named by the
+    parent, which goes on with the other runs)."""
+    index, spec = numbered
+    try:
+        return index, do_run(spec)
+    except Exception as error:
+        return index, error
 
 
 def _execute(specs: list[RunSpec], workers: int) -> None:
@@ -62,10 +71,12 @@ def _execute(specs: list[RunSpec], workers: int) -> None:
             done(number, spec, outcome)
     else:
         # spawn: a fresh interpreter per worker, so each sets its own thread count before torch works.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(do_run, spec): spec for spec in specs}
-            for number, future in enumerate(as_completed(futures), start=1):
-                done(number, futures[future], future.exception() or future.result())
+        # Leaving the block terminates the workers: an interrupt (Ctrl-C, or a scheduler's SIGTERM to
+        # this process alone) stops their runs too, where an executor would wait for them to finish.
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            finished = pool.imap_unordered(_run_or_error, enumerate(specs))
+            for number, (index, outcome) in enumerate(finished, start=1):
+                done(number, specs[index], outcome)
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(specs)} runs failed: {'; '.join(failed)}. Finished runs are kept: "
                            "run the same command again to retry the others.")

@@ -185,3 +185,62 @@ def test_a_teacher_kind_trains_for_the_budget_its_configuration_sets(tiny_world,
     assert built["plain"].optim.max_steps == 2  # the student YAML's budget
     with pytest.raises(ConfigError, match="labels: kind oracle sets only the student budget .*optim, caption_batch_size"):
         read_configurations(configurations, ("labels",))
+
+
+def test_sigterm_to_the_experiment_alone_stops_its_workers_too(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml,
+                                                               tmp_path):
+    """A scheduler stops a job with SIGTERM to its process: the runs in worker processes stop with
+    it, and it ends as Ctrl-C does."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "stopped"
+    argv = ["experiment", "--out", str(out), "--world", str(tiny_world), "--teacher", str(tiny_teacher), "--data",
+            str(tiny_version), "--configurations", "gt+x+m", "--seeds", "2", "--steps", "200", "--student-config",
+            str(tiny_student_yaml), "--workers", "2", "--device", "cpu", "--bootstrap", "100", "--quiet"]
+    process = subprocess.Popen([sys.executable, "-m", "commands.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not list(out.glob("runs/gt+x+m/seed-*/model")):  # a worker is training
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no run started within 300 s"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 130, err
+        assert err.endswith("xpm experiment: interrupted; run the same command again to resume\n"), err
+        deadline = time.monotonic() + 60
+        while True:  # the workers are gone with it: nothing of the job's process group is left
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "the experiment's workers outlived it"
+            time.sleep(0.1)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_runs_of_two_folders_pair_as_the_experiment_pairs_them(experiment, tiny_world, tmp_path):
+    """scripts/compare_runs.py, for runs in different experiment or rounds folders."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out, summary = experiment
+    script = Path(__file__).resolve().parents[3] / "scripts" / "compare_runs.py"
+    result = subprocess.run([sys.executable, str(script), "--world", str(tiny_world), "--bootstrap", "100", "--json",
+                             str(tmp_path / "c.json"), f"a={out / 'runs' / 'gt+x+m+alpha'}", f"b={out / 'runs' / 'truth-labels'}"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    compared = json.loads((tmp_path / "c.json").read_text())
+    expected = summary["paired"]["gt+x+m+alpha-truth-labels"]
+    assert compared["paired"]["a-b"] == json.loads(json.dumps(expected)) and expected["seeds"] == [0, 1]
+    assert compared["configs"]["a"]["runs"] == summary["configs"]["gt+x+m+alpha"]["runs"]
