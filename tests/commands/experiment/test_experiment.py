@@ -145,6 +145,15 @@ def test_a_failing_run_is_named_and_the_others_finish(tiny_world, tiny_teacher, 
         "gt+x+m/seed-0", "gt+x/seed-0", "gt+x/seed-1"]
 
 
+def test_runs_in_worker_processes_give_what_runs_in_process_give(experiment, tiny_world, tiny_teacher, tiny_version,
+                                                                 tiny_student_yaml, tmp_path):
+    _, summary = experiment
+    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=("gt+x+m",), workers=2)
+    in_workers = run_experiment(config, tmp_path / "workers")
+    assert in_workers["configs"]["gt+x+m"]["runs"] == summary["configs"]["gt+x+m"]["runs"]
+    assert in_workers["configs"]["teacher"]["runs"] == summary["configs"]["teacher"]["runs"]
+
+
 def test_a_wrong_override_is_named_before_any_run(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, tmp_path):
     configurations = tmp_path / "configurations.yaml"
     configurations.write_text("bad: {kind: student, set: {reliability: nonsense}}\n")
