@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED_STATUS
     finally:
         notice.cancel()
-        if on_main_thread:
+        if on_main_thread and previous_handler is not None:  # None: one installed from C, not restorable
             signal.signal(signal.SIGTERM, previous_handler)
 
 

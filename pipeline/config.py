@@ -75,6 +75,9 @@ class PseudoLabelConfig:
             raise ValueError(f"pseudo-label config: sense_rule={self.sense_rule!r} (--sense-rule): one of {', '.join(SENSE_RULES)}.")
         if not all(name.strip() for name in self.classes):
             raise ValueError(f"pseudo-label config: classes={list(self.classes)!r} (--classes): an empty class name.")
+        # Captions are read in lower case; one spelling per class list, so that "Band, logo" and
+        # "logo,band" are the same run.
+        object.__setattr__(self, "classes", tuple(sorted({" ".join(name.lower().split()) for name in self.classes})))
         if not 1 <= self.min_batch_size <= self.max_batch_size:
             raise ValueError(f"pseudo-label config: batch sizes {self.min_batch_size}..{self.max_batch_size}: need 1 <= min <= max.")
 

@@ -42,6 +42,8 @@ def main(argv=None) -> dict:
     rows = {}
     for item in args.runs:
         name, _, folder = item.partition("=")
+        if not name or not folder or name in rows:
+            parser.error(f"{item!r}: give two runs as NAME=FOLDER with two different names.")
         rows[name] = load_runs(Path(folder))
         parts = {result["meta"].get("part") for result, _ in rows[name].values()}
         if parts != {args.part}:

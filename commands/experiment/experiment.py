@@ -7,6 +7,7 @@ import json
 import logging
 import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from xpm.config import ConfigError, save_config, to_dict
@@ -33,14 +34,19 @@ def check_inputs(config: ExperimentConfig) -> None:
         raise ConfigError(f"{config.data} is not a dataset version (no manifest.json); pass ROOT/NAME/vN of `xpm pseudo-label`.")
 
 
-def _run_or_error(numbered: tuple[int, RunSpec]):
-    """A worker's run: its number and its outcome, or the exception that ended it (named by the
-    parent, which goes on with the other runs)."""
-    index, spec = numbered
-    try:
-        return index, do_run(spec)
-    except Exception as error:
-        return index, error
+def _children_start_as(method: str) -> None:
+    """In a worker: the processes it starts (a data loader's) start as this process's would (fork
+    on Linux), not spawned as the worker was, which would need every function they run to pickle."""
+    multiprocessing.set_start_method(method, force=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ends the pool's runs now: ``shutdown`` alone waits for the running ones to finish. Python
+    3.11-3.13 (setup.cfg) name the worker processes only in ``_processes``; 3.14 has
+    ``terminate_workers()``."""
+    for process in list((pool._processes or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _execute(specs: list[RunSpec], workers: int) -> None:
@@ -71,12 +77,20 @@ def _execute(specs: list[RunSpec], workers: int) -> None:
             done(number, spec, outcome)
     else:
         # spawn: a fresh interpreter per worker, so each sets its own thread count before torch works.
-        # Leaving the block terminates the workers: an interrupt (Ctrl-C, or a scheduler's SIGTERM to
-        # this process alone) stops their runs too, where an executor would wait for them to finish.
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            finished = pool.imap_unordered(_run_or_error, enumerate(specs))
-            for number, (index, outcome) in enumerate(finished, start=1):
-                done(number, specs[index], outcome)
+        # The executor's workers may start their own (a DataLoader's), and a worker that dies breaks
+        # the pool instead of losing its run silently, as a multiprocessing.Pool would.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_children_start_as, initargs=(multiprocessing.get_start_method(),))
+        try:
+            futures = {pool.submit(do_run, spec): spec for spec in specs}
+            for number, future in enumerate(as_completed(futures), start=1):
+                done(number, futures[future], future.exception() or future.result())
+        except BaseException:
+            # an interrupt (Ctrl-C, or a scheduler's SIGTERM to this process alone): the runs in the
+            # workers stop with it
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(specs)} runs failed: {'; '.join(failed)}. Finished runs are kept: "
                            "run the same command again to retry the others.")

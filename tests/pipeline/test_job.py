@@ -347,6 +347,8 @@ def test_the_noun_settings_are_part_of_the_run_identity(first_run):
     _, config, _ = first_run
     for change in ({"classes": ("band",)}, {"sense_rule": "gloss-embedding"}):
         assert run_identity_for(dataclasses.replace(config, **change)) != run_identity_for(config)
+    one_list = dataclasses.replace(config, classes=("logo", "band"))
+    assert run_identity_for(dataclasses.replace(config, classes=(" Band", "logo", "band"))) == run_identity_for(one_list)
     with pytest.raises(ConfigError, match="sense_rule='wordnet-first'.*lesk, gloss-embedding"):
         from_dict(PseudoLabelConfig, {**to_dict(config), "sense_rule": "wordnet-first"})
 

@@ -86,11 +86,12 @@ ROLE_WORDS = (
 
 # Nouns for a collective: a crowd, team or band is several objects (WordNet gives some an object
 # sense: band, a stripe). As subjects they take either verb ("the staff stand", "a flock of birds flies").
-# Those that gather animals: the noun before names the animals ("a bison herd", "sheep flock"),
-# where before the others it is a modifier ("a newlywed couple", "a girl band").
-ANIMAL_GROUP_WORDS = ("flock", "herd", "pack", "litter")
+# Those that only gather animals: the noun before names the animals ("a bison herd", "sheep
+# flock"), where before the others it is a modifier ("a newlywed couple", "a girl band", "cat
+# litter", "a dog pack" of things).
+ANIMAL_GROUP_WORDS = ("flock", "herd")
 GROUP_WORDS = (
-    "team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad", "choir",
+    "team", "crowd", "family", "staff", "band", "group", "audience", "couple", "crew", "squad", "choir", "pack", "litter",
 ) + ANIMAL_GROUP_WORDS
 
 # Depictions and designs: the picture shows what they depict ("pattern with flowers": flowers),
@@ -151,7 +152,7 @@ PLURAL_NOUNS = (
 SENSE_RULES = ("lesk", "gloss-embedding")
 
 # Plurals WordNet files as group nouns of their own; captions mean the individuals.
-DEFAULT_ALIASES = (("people", "person"), ("persons", "person"))
+DEFAULT_ALIASES = (("people", "person"), ("persons", "person"), ("oxen", "ox"))
 
 
 @dataclass(frozen=True)

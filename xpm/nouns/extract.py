@@ -30,6 +30,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xpm.nouns.config import ANIMAL_GROUP_WORDS, NounConfig
 from xpm.nouns.lexicon import ObjectNounLexicon, load_lexicon
@@ -75,6 +76,21 @@ _PREPOSITIONS = frozenset(
 # The per-word cache is a plain dict; web captions' vocabulary is Zipfian, so a bound this size
 # keeps the hit rate high while capping memory near 100 MB.
 _MAX_CACHED_WORDS = 500_000
+
+
+class _NounBefore(NamedTuple):
+    """The noun that ends right before a word, as far as that word's reading needs it."""
+
+    end: int
+    plural: bool
+    # after a, an, one, each...: an -s word after it agrees with it as a verb
+    singular_phrase: bool
+    # a stoplisted word captions use as an adjective ("red nails")
+    adjective_like: bool
+    # a person or an animal: they act
+    agent: bool
+    # the word before the noun's phrase ("the", "a", "his", or any other)
+    determiner: str | None
 
 
 @dataclass(frozen=True)
@@ -133,8 +149,7 @@ class NounExtractor:
         # the irregular plurals WordNet lists are exact, however short their singular (oxen: ox)
         bases = [base for base in bases if len(base) >= _MIN_LEMMA_CHARS] + lexicon.exceptions.get(word, [])
         looks_plural = word.endswith("s") and not word.endswith(_SINGULAR_ENDINGS) and word not in self._keep_plural
-        # an irregular plural too ("oxen": WordNet also lists the plural as a lemma of cattle)
-        candidates = bases + [word] if looks_plural or word in lexicon.exceptions else [word] + bases
+        candidates = bases + [word] if looks_plural else [word] + bases
         forms = tuple(dict.fromkeys(lexicon.aliases.get(form, form) for form in candidates))
         if len(self._forms) >= _MAX_CACHED_WORDS:
             self._forms.clear()
@@ -180,11 +195,10 @@ class NounExtractor:
             base = word[:-2] if word.endswith("es") and word[:-2] in verb_forms else word[:-1]
         return base in verbs or (singular_phrase and base in verb_forms)
 
-    def _used_as_verb(self, words: list[str], position: int, noun_before: tuple[bool, bool, bool, bool] | None,
-                      clause_has_verb: bool) -> bool:
-        """Whether the caption uses ``words[position]`` as a verb; ``noun_before`` is ``(plural,
-        singular phrase, adjective-like, agent)`` of a noun that ends right before it. An
-        adjective-like noun before ("red nails") makes a verb only with an object after it."""
+    def _used_as_verb(self, words: list[str], position: int, noun_before: _NounBefore | None, clause_has_verb: bool) -> bool:
+        """Whether the caption uses ``words[position]`` as a verb, ``noun_before`` the noun that
+        ends right before it, if one does. An adjective-like noun before ("red nails") makes a verb
+        only with an object after it."""
         word = words[position]
         participle = word in self._lexicon.participles
         thing_or_act = word in self._ing_nouns
@@ -193,12 +207,19 @@ class NounExtractor:
         following = words[position + 1] if position + 1 < len(words) else None
         object_follows = following in _OBJECT_STARTS
         if noun_before is not None:
-            plural, singular_phrase, adjective_like, agent = noun_before
+            plural, singular_phrase, adjective_like = noun_before.plural, noun_before.singular_phrase, noun_before.adjective_like
+            # "a woman", "the waitress": one person or animal, who acts ("baby clothing" is a thing)
+            one_agent = noun_before.agent and noun_before.determiner in _OBJECT_STARTS
             if thing_or_act:
                 # "an office building" is a thing; "a woman painting", "a priest lighting incense"
                 # and "a roof covering the porch" are acts
-                return agent or object_follows
-            if agent and following in _PARTICLES:
+                return one_agent or object_follows
+            if one_agent and following in _PARTICLES:  # "the waitress dishes up", "a climber ropes up"
+                return True
+            if (one_agent and noun_before.determiner == "the" and not plural and (object_follows or self._noun_at(words, position + 1))
+                    and self._agrees_as_verb(word, after_plural=False, singular_phrase=True)):
+                # "the chef grills steaks": after "the" the -s word is the verb where a noun phrase
+                # follows it, where "the dog beds are on sale" stays a compound
                 return True
             # "people queue outside", "the boys race down the hill": a plural noun, a verb's plain form,
             # then a preposition; a compound's second word would carry the plural ("dog beds in"),
@@ -212,6 +233,9 @@ class NounExtractor:
         if before in _SUBJECT_PRONOUNS or (before in _MODALS and (before != "to" or object_follows)):
             return True
         return object_follows and (before is None or (before in _CONJUNCTIONS and clause_has_verb))
+
+    def _noun_at(self, words: list[str], position: int) -> bool:
+        return position < len(words) and self._match(words, position) is not None
 
     def _agrees_with_subject(self, words: list[str], position: int, subject_numbers: tuple[bool, ...]) -> bool:
         """Whether ``words[position]``, ending a phrase that began with "of" after the clause's
@@ -287,8 +311,7 @@ class NounExtractor:
         if len(words) >= _MIN_WORDS_FOR_LANGUAGE_CHECK and _ENGLISH_EVIDENCE.isdisjoint(words):
             return NounResult(reason="caption is not English (no common English word)")
         found: list[str] = []
-        # (end, plural, singular phrase, adjective-like, agent) of the noun just before
-        previous: tuple[int, bool, bool, bool, bool] | None = None
+        previous: _NounBefore | None = None
         phrase_start = 0
         coordinated_at = -1  # where a noun after "X and" starts: "bride and groom" are a plural subject
         clause_has_verb = False
@@ -300,9 +323,9 @@ class NounExtractor:
         while position < len(words):
             word = words[position]
             match = self._match(words, position)
-            adjacent = previous is not None and previous[0] == position
+            adjacent = previous is not None and previous.end == position
             if match is not None and match[1] == 1:
-                if self._used_as_verb(words, position, previous[1:] if adjacent else None, clause_has_verb) or (
+                if self._used_as_verb(words, position, previous if adjacent else None, clause_has_verb) or (
                     of_after_subject and not clause_has_verb and self._agrees_with_subject(words, position, subject_numbers)
                 ):
                     match, clause_has_verb = None, True
@@ -334,20 +357,18 @@ class NounExtractor:
                 lemma = next((form for form in self._word_forms(words[end - 1])[1:] if form in self._lexicon.entries), lemma)
             if not adjacent:
                 phrase_start = position
-            elif not previous[1] and not (previous[4] and lemma in ANIMAL_GROUP_WORDS):
+            elif not previous.plural and not (previous.agent and lemma in ANIMAL_GROUP_WORDS):
                 # the head names the object ("pizza box"), unless it gathers the animals before it
                 # ("a bison herd")
                 found.pop()
             plural = position == coordinated_at or not lemma.endswith(words[end - 1])
             determiner = words[phrase_start - 1] if phrase_start > 0 else None
-            # "the chef grills steaks": a person or an animal after "the" is one, so an -s word
-            # after it is its verb; "the dog bowls" is lost so, the rarer caption
-            singular_phrase = determiner in _SINGULAR_DETERMINERS or (
-                determiner == "the" and not plural and lemma in self._lexicon.agents)
             found.append(lemma)
             if subject_numbers is None:
                 subject_numbers = (False, True) if lemma in self._group_words else (plural,)
-            previous, position = (end, plural, singular_phrase, lemma in self._adjective_like, lemma in self._lexicon.agents), end
+            previous = _NounBefore(end, plural, determiner in _SINGULAR_DETERMINERS, lemma in self._adjective_like,
+                                   lemma in self._lexicon.agents, determiner)
+            position = end
         entries, stoplist, senses = self._lexicon.entries, self._lexicon.stoplist, self._senses
         lemmas = [lemma for lemma in dict.fromkeys(found) if lemma in entries and lemma not in stoplist]
         context = None

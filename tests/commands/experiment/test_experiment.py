@@ -147,8 +147,12 @@ def test_a_failing_run_is_named_and_the_others_finish(tiny_world, tiny_teacher, 
 
 def test_runs_in_worker_processes_give_what_runs_in_process_give(experiment, tiny_world, tiny_teacher, tiny_version,
                                                                  tiny_student_yaml, tmp_path):
+    """Each worker may start processes of its own: here a data loader's."""
     _, summary = experiment
-    config = _config(tiny_world, tiny_teacher, tiny_version, tiny_student_yaml, configurations=("gt+x+m",), workers=2)
+    loaders = yaml.safe_load(tiny_student_yaml.read_text())
+    loaders["engine"]["num_workers"] = 1
+    (tmp_path / "student.yaml").write_text(yaml.safe_dump(loaders))
+    config = _config(tiny_world, tiny_teacher, tiny_version, tmp_path / "student.yaml", configurations=("gt+x+m",), workers=2)
     in_workers = run_experiment(config, tmp_path / "workers")
     assert in_workers["configs"]["gt+x+m"]["runs"] == summary["configs"]["gt+x+m"]["runs"]
     assert in_workers["configs"]["teacher"]["runs"] == summary["configs"]["teacher"]["runs"]
